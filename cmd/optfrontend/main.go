@@ -1,0 +1,31 @@
+// Command optfrontend is the optfrontend gateway frontend: the binary in the
+// org/optfrontend image that BuildKit runs for `# syntax=org/optfrontend`.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/moby/buildkit/frontend/gateway/grpcclient"
+	"github.com/moby/buildkit/util/appcontext"
+	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto"
+
+	"github.com/org/optfrontend/frontend"
+)
+
+// version is set at link time by the image build.
+var version = "dev"
+
+func main() {
+	showVersion := flag.Bool("version", false, "print the version and exit")
+	flag.Parse()
+	if *showVersion {
+		fmt.Println("optfrontend", version)
+		return
+	}
+	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {
+		fmt.Fprintf(os.Stderr, "optfrontend: %+v\n", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,76 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+
+	"github.com/org/optfrontend/llbopt"
+)
+
+// optClient is the gateway client the stock builder sees. It forwards every
+// call to the real client and rewrites only the definitions the builder
+// solves itself (not those it forwards to another frontend).
+type optClient struct {
+	gwclient.Client
+	pipeline *llbopt.Pipeline
+
+	mu     sync.Mutex
+	warned map[string]bool
+}
+
+func newOptClient(c gwclient.Client, p *llbopt.Pipeline) *optClient {
+	return &optClient{Client: c, pipeline: p, warned: map[string]bool{}}
+}
+
+// Solve runs the passes over the request's definition, reports their
+// findings as build warnings at their Dockerfile lines, and solves the result.
+func (c *optClient) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwclient.Result, error) {
+	if req.Definition == nil || req.Frontend != "" {
+		return c.Client.Solve(ctx, req)
+	}
+	def, g, reports, err := c.pipeline.Run(ctx, req.Definition)
+	if err != nil {
+		return nil, fmt.Errorf("optimizing build graph: %w", err)
+	}
+	if err := c.warn(ctx, g, reports); err != nil {
+		return nil, err
+	}
+	req.Definition = def
+	return c.Client.Solve(ctx, req)
+}
+
+// warn sends each finding once, even when a multi-platform build produces the
+// same finding for every platform.
+func (c *optClient) warn(ctx context.Context, g *llbopt.Graph, reports []llbopt.Report) error {
+	for _, rep := range reports {
+		for _, f := range rep.Findings {
+			msg := fmt.Sprintf("optfrontend %s: %s", rep.Pass, f.Message)
+			opts := gwclient.WarnOpts{Level: 1}
+			if loc, ok := g.Location(f.Node); ok {
+				opts.SourceInfo = g.SourceInfo(f.Node.Locations[0])
+				opts.Range = f.Node.Locations[0].Ranges
+				msg = fmt.Sprintf("%s (line %d)", msg, loc.Start)
+			}
+			if !c.firstTime(msg) {
+				continue
+			}
+			if err := c.Client.Warn(ctx, f.Node.Digest(), msg, opts); err != nil {
+				return fmt.Errorf("reporting %s finding: %w", rep.Pass, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *optClient) firstTime(msg string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.warned[msg] {
+		return false
+	}
+	c.warned[msg] = true
+	return true
+}

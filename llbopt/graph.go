@@ -1,0 +1,137 @@
+package llbopt
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// Graph is a mutable LLB graph: the ops of one definition, linked by their
+// inputs, with the metadata and Dockerfile locations of each.
+type Graph struct {
+	nodes     []*Node
+	infos     []*pb.SourceInfo
+	hasSource bool
+}
+
+// Node is one op of a Graph. Passes edit Op and Inputs in place; Encode
+// writes the input digests back into Op and recomputes the node's digest.
+type Node struct {
+	// Op is the decoded op. Its Inputs digests are rewritten by Encode from
+	// the Inputs edges, which are authoritative.
+	Op *pb.Op
+	// Inputs are the node's inputs in the order of Op.Inputs.
+	Inputs []Edge
+	// Metadata is the op's metadata (step name, caps); nil when the
+	// definition had none for it.
+	Metadata *pb.OpMetadata
+	// Locations are the source ranges (Dockerfile lines) the op came from.
+	Locations []*pb.Location
+
+	digest digest.Digest
+	// inSourceMap keeps an empty locations entry, as client/llb writes one
+	// for the terminal, so that a round trip is exact.
+	inSourceMap bool
+}
+
+// Edge is one input of a node: an output of another node.
+type Edge struct {
+	Node  *Node
+	Index int64
+}
+
+// Digest is the node's digest as of the last Decode or Encode.
+func (n *Node) Digest() digest.Digest { return n.digest }
+
+// Decode builds a Graph from a marshalled definition. Every input must name
+// an op that comes earlier in the definition, as client/llb emits them.
+func Decode(def *pb.Definition) (*Graph, error) {
+	g := &Graph{}
+	if def == nil {
+		return g, nil
+	}
+	if def.Source != nil {
+		g.hasSource = true
+		g.infos = def.Source.Infos
+	}
+	byDigest := make(map[digest.Digest]*Node, len(def.Def))
+	for i, dt := range def.Def {
+		n, err := decodeNode(def, dt, byDigest)
+		if err != nil {
+			return nil, fmt.Errorf("decoding op %d: %w", i, err)
+		}
+		byDigest[n.digest] = n
+		g.nodes = append(g.nodes, n)
+	}
+	return g, nil
+}
+
+func decodeNode(def *pb.Definition, dt []byte, known map[digest.Digest]*Node) (*Node, error) {
+	var op pb.Op
+	if err := op.Unmarshal(dt); err != nil {
+		return nil, fmt.Errorf("unmarshalling: %w", err)
+	}
+	n := &Node{Op: &op, digest: digest.FromBytes(dt)}
+	for i, in := range op.Inputs {
+		src, ok := known[digest.Digest(in.Digest)]
+		if !ok {
+			return nil, fmt.Errorf("op %s: input %d names unknown op %s", n.digest, i, in.Digest)
+		}
+		n.Inputs = append(n.Inputs, Edge{Node: src, Index: in.Index})
+	}
+	n.Metadata = def.Metadata[string(n.digest)]
+	if def.Source != nil {
+		if locs, ok := def.Source.Locations[string(n.digest)]; ok {
+			n.Locations = locs.GetLocations()
+			n.inSourceMap = true
+		}
+	}
+	return n, nil
+}
+
+// Nodes returns the graph's nodes in definition order, inputs before users.
+// Nodes added with Add and not yet encoded come last.
+func (g *Graph) Nodes() []*Node { return slices.Clone(g.nodes) }
+
+// Terminal returns the graph's terminal node: the last op, with no body and
+// one input naming the result. It is nil for an empty graph.
+func (g *Graph) Terminal() *Node {
+	if len(g.nodes) == 0 {
+		return nil
+	}
+	return g.nodes[len(g.nodes)-1]
+}
+
+// Add puts a new node in the graph. Encode places it before its first user;
+// a node that nothing uses is dropped.
+func (g *Graph) Add(n *Node) {
+	if len(g.nodes) == 0 {
+		g.nodes = append(g.nodes, n)
+		return
+	}
+	// Keep the terminal last.
+	last := len(g.nodes) - 1
+	g.nodes = append(g.nodes[:last], n, g.nodes[last])
+}
+
+// SourceInfo returns the source (a Dockerfile) that a location points to,
+// or nil when the index is out of range.
+func (g *Graph) SourceInfo(loc *pb.Location) *pb.SourceInfo {
+	if loc == nil || loc.SourceIndex < 0 || int(loc.SourceIndex) >= len(g.infos) {
+		return nil
+	}
+	return g.infos[loc.SourceIndex]
+}
+
+// Users returns the nodes that take n as an input, in definition order.
+func (g *Graph) Users(n *Node) []*Node {
+	var users []*Node
+	for _, u := range g.nodes {
+		if slices.ContainsFunc(u.Inputs, func(e Edge) bool { return e.Node == n }) {
+			users = append(users, u)
+		}
+	}
+	return users
+}

@@ -1,0 +1,35 @@
+package llbopt
+
+import "strconv"
+
+// Location is a range of lines in a source file, 1-based and inclusive.
+type Location struct {
+	File  string
+	Start int
+	End   int
+}
+
+// String formats the location as buildx does: "Dockerfile:4" or
+// "Dockerfile:4-6".
+func (l Location) String() string {
+	if l.End > l.Start {
+		return l.File + ":" + strconv.Itoa(l.Start) + "-" + strconv.Itoa(l.End)
+	}
+	return l.File + ":" + strconv.Itoa(l.Start)
+}
+
+// Location returns where the node came from in its Dockerfile: the first
+// range of its first location. ok is false for ops with no location, such as
+// the internal ones dockerfile2llb adds.
+func (g *Graph) Location(n *Node) (loc Location, ok bool) {
+	for _, l := range n.Locations {
+		info := g.SourceInfo(l)
+		if info == nil || len(l.Ranges) == 0 {
+			continue
+		}
+		r := l.Ranges[0]
+		loc = Location{File: info.Filename, Start: int(r.GetStart().GetLine()), End: int(r.GetEnd().GetLine())}
+		return loc, true
+	}
+	return Location{}, false
+}

@@ -1,0 +1,85 @@
+package llbopt
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/moby/buildkit/solver/pb"
+	"google.golang.org/protobuf/proto"
+)
+
+// Pass is one optimization over an LLB graph. A pass owns one idea, knows
+// nothing of the other passes, and rewrites only what it can show is
+// equivalent; where it cannot, it leaves the op alone and says why in its
+// report.
+type Pass interface {
+	// Name is the stable name used in reports, in the BUILDKIT_OPT build
+	// arg that switches the pass off, and in its documentation.
+	Name() string
+	// Apply edits the graph in place and reports what it changed.
+	Apply(ctx context.Context, g *Graph) (Report, error)
+}
+
+// Report is what one pass did to one graph.
+type Report struct {
+	Pass     string
+	Findings []Finding
+}
+
+// Finding is one change a pass made, or one it refused to make, at a place
+// in the Dockerfile.
+type Finding struct {
+	// Node is the op the finding is about; after Encode its Digest is the
+	// one the daemon sees.
+	Node *Node
+	// Message says what was changed, or why not, in words for the user.
+	Message string
+	// Changed is false for a refusal or a note that left the graph as it was.
+	Changed bool
+}
+
+// Pipeline runs passes in a fixed order over a definition.
+type Pipeline struct {
+	passes []Pass
+}
+
+// NewPipeline returns a pipeline that runs the passes in the order given.
+func NewPipeline(passes ...Pass) *Pipeline {
+	return &Pipeline{passes: passes}
+}
+
+// Passes returns the pipeline's passes in order.
+func (p *Pipeline) Passes() []Pass { return append([]Pass(nil), p.passes...) }
+
+// Run decodes def, applies every pass, validating the graph after each, and
+// encodes the result. When no pass changed anything it returns def itself,
+// so the daemon sees the definition exactly as dockerfile2llb made it.
+func (p *Pipeline) Run(ctx context.Context, def *pb.Definition) (*pb.Definition, *Graph, []Report, error) {
+	if len(p.passes) == 0 || def == nil || len(def.Def) == 0 {
+		return def, nil, nil, nil
+	}
+	g, err := Decode(def)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("decoding definition: %w", err)
+	}
+	var reports []Report
+	for _, pass := range p.passes {
+		rep, err := pass.Apply(ctx, g)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("pass %s: %w", pass.Name(), err)
+		}
+		rep.Pass = pass.Name()
+		if err := g.Validate(); err != nil {
+			return nil, nil, nil, fmt.Errorf("pass %s left an invalid graph: %w", pass.Name(), err)
+		}
+		reports = append(reports, rep)
+	}
+	out, err := g.Encode()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("encoding definition: %w", err)
+	}
+	if proto.Equal(out, def) {
+		return def, g, reports, nil
+	}
+	return out, g, reports, nil
+}
