@@ -1,0 +1,102 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/stretchr/testify/require"
+)
+
+// These tests drive optfrontend the way users do, with buildx on the real
+// daemon through the frontend image named by each Dockerfile's syntax line,
+// and check the features that must keep working unchanged.
+
+func TestCallTargets(t *testing.T) {
+	out := must(t, "", "buildx", "build", "--call=targets", "testdata/multistage")
+	for _, want := range []string{"base", "base has the shell", "test", "release (default)"} {
+		require.Contains(t, out, want)
+	}
+}
+
+func TestCheckReportsStockRules(t *testing.T) {
+	out, err := run(t.Context(), "", "buildx", "build", "--check", "testdata/lint")
+	require.Error(t, err, "a --check run with findings must fail:\n%s", out)
+	for _, want := range []string{
+		"FromAsCasing", "MaintainerDeprecated", "LegacyKeyValueFormat", "JSONArgsRecommended",
+		"Dockerfile:3", "Dockerfile:4",
+	} {
+		require.Contains(t, out, want)
+	}
+}
+
+func TestBrokenDockerfileKeepsStockErrorAndLine(t *testing.T) {
+	out, err := run(t.Context(), "", "buildx", "build", "testdata/broken")
+	require.Error(t, err)
+	require.Contains(t, out, "unknown instruction: COPPY")
+	require.Contains(t, out, "Dockerfile:3")
+}
+
+func TestTwoPlatforms(t *testing.T) {
+	r := ref("e2e/platforms:test")
+	optBuild(t, "testdata/platforms", r, "--platform", "linux/amd64,linux/arm64")
+	parsed, err := name.ParseReference(r)
+	require.NoError(t, err)
+	idx, err := remote.Index(parsed, remote.WithContext(t.Context()))
+	require.NoError(t, err)
+	man, err := idx.IndexManifest()
+	require.NoError(t, err)
+	var got []string
+	for _, d := range man.Manifests {
+		if d.Platform != nil && d.Platform.OS != "unknown" {
+			got = append(got, d.Platform.String())
+		}
+	}
+	require.ElementsMatch(t, []string{"linux/amd64", "linux/arm64"}, got)
+	for _, p := range []string{"amd64", "arm64"} {
+		cfg, err := image(t, r, &v1.Platform{OS: "linux", Architecture: p}).ConfigFile()
+		require.NoError(t, err)
+		require.Equal(t, p, cfg.Architecture)
+		require.Equal(t, "linux/"+p, cfg.Config.Labels["org.example.platform"])
+	}
+}
+
+func TestNamedContexts(t *testing.T) {
+	optBuild(t, "testdata/contexts", ref("e2e/contexts:test"),
+		"--build-context", "base=docker-image://"+ref("library/busybox:latest"),
+		"--build-context", "extra=testdata/contexts/extra")
+}
+
+func TestSecretMount(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(secret, []byte("s3cr3t"), 0o600))
+	out := t.TempDir()
+	must(t, "", "buildx", "build", "--secret", "id=token,src="+secret, "--output", "type=local,dest="+out, "testdata/secret")
+	sum, err := os.ReadFile(filepath.Join(out, "token.sum"))
+	require.NoError(t, err)
+	// sha256 of "s3cr3t"
+	require.Equal(t, "4e738ca5563c06cfd0018299933d58db1dd8bf97f6973dc99bf6cdc64b5550bd", strings.TrimSpace(string(sum)))
+	_, err = os.Stat(filepath.Join(out, "run", "secrets", "token"))
+	require.True(t, os.IsNotExist(err), "the secret must not be in the image")
+}
+
+func TestBakeBuildsTheFrontendImage(t *testing.T) {
+	r := ref("e2e/optfrontend-bake:test")
+	must(t, bed.root, "buildx", "bake", "--file", "docker-bake.hcl",
+		"--set", "image.tags="+r, "--set", "image.output=type=image,push=true", "image")
+	cfg, err := image(t, r, nil).ConfigFile()
+	require.NoError(t, err)
+	require.Equal(t, []string{"/bin/optfrontend"}, cfg.Config.Entrypoint)
+	require.Contains(t, cfg.Config.Labels["moby.buildkit.frontend.caps"], "moby.buildkit.frontend.subrequests")
+}
+
+func TestUnknownPassNamesTheOption(t *testing.T) {
+	out, err := run(t.Context(), "", "buildx", "build", "--build-arg", "BUILDKIT_OPT=-nosuchpass", "testdata/multistage")
+	require.Error(t, err)
+	require.Contains(t, out, "build arg BUILDKIT_OPT")
+	require.Contains(t, out, `unknown pass "-nosuchpass"`)
+}
