@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -16,20 +18,23 @@ import (
 	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
 	"github.com/stretchr/testify/require"
 	"github.com/tonistiigi/fsutil"
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/org/optfrontend/frontend"
 	"github.com/org/optfrontend/llbopt"
 )
 
-// recorder sits between a frontend and the daemon and keeps every
-// definition that reaches the daemon and the result's metadata.
+// recorder sits between a frontend and the daemon and keeps what the
+// frontend shows them: every definition it solves and every warning.
 type recorder struct {
 	gwclient.Client
-	mu   sync.Mutex
-	defs [][]byte
+	mu       sync.Mutex
+	defs     [][]byte
+	warnings []string
 }
 
 func (r *recorder) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwclient.Result, error) {
@@ -43,6 +48,17 @@ func (r *recorder) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwcli
 		r.mu.Unlock()
 	}
 	return r.Client.Solve(ctx, req)
+}
+
+func (r *recorder) Warn(ctx context.Context, dgst digest.Digest, msg string, opts gwclient.WarnOpts) error {
+	loc, err := prototext.Marshal(&pb.Location{Ranges: opts.Range})
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.warnings = append(r.warnings, fmt.Sprintf("%s %s at %s", dgst, msg, loc))
+	r.mu.Unlock()
+	return r.Client.Warn(ctx, dgst, msg, opts)
 }
 
 // outcome is everything a frontend run shows the daemon and the user.
@@ -62,11 +78,19 @@ type buildCase struct {
 	attrs   map[string]string
 	locals  map[string]string // extra local mounts: name -> dir
 	secrets map[string][]byte
+	want    string // what a stock run yields: "image", "result" (a subrequest's) or "error"
 }
 
-// inProcess runs fn as the frontend of a build on the real daemon, in this
-// process: no image, no export.
-func inProcess(t *testing.T, bc buildCase, fn gwclient.BuildFunc) outcome {
+// frontendRun is one frontend and the options it adds to the build's.
+type frontendRun struct {
+	fn    gwclient.BuildFunc
+	attrs map[string]string
+}
+
+// inProcess runs the frontends one after the other inside a single build on
+// the real daemon, in this process (no image, no export), so that both see
+// the same session, the same local sources and the same options.
+func inProcess(t *testing.T, bc buildCase, runs ...frontendRun) []outcome {
 	t.Helper()
 	ctx := t.Context()
 	c, err := client.New(ctx, bed.host)
@@ -91,35 +115,49 @@ func inProcess(t *testing.T, bc buildCase, fn gwclient.BuildFunc) outcome {
 		attach = append(attach, secretsprovider.FromMap(bc.secrets))
 	}
 
-	var out outcome
-	rec := &recorder{}
+	outs := make([]outcome, len(runs))
 	ch := make(chan *client.SolveStatus)
-	done := make(chan struct{})
 	go func() {
-		defer close(done)
-		for st := range ch {
-			for _, w := range st.Warnings {
-				out.warnings = append(out.warnings, string(w.Short))
-			}
+		for range ch {
 		}
 	}()
 	_, err = c.Build(ctx, client.SolveOpt{LocalMounts: mounts, FrontendAttrs: attrs, Session: attach}, "", func(ctx context.Context, gc gwclient.Client) (*gwclient.Result, error) {
-		rec.Client = gc
-		res, err := fn(ctx, rec)
-		if res != nil {
-			out.metadata = maps.Clone(res.Metadata)
+		for i, r := range runs {
+			rec := &recorder{Client: withOpts{Client: gc, extra: r.attrs}}
+			res, err := r.fn(ctx, rec)
+			outs[i] = newOutcome(rec, res, err)
 		}
-		return res, err
+		return nil, nil
 	}, ch)
-	<-done
+	require.NoError(t, err)
+	return outs
+}
+
+func newOutcome(rec *recorder, res *gwclient.Result, err error) outcome {
+	out := outcome{defs: rec.defs, warnings: rec.warnings}
+	if res != nil {
+		out.metadata = res.Metadata
+	}
 	if err != nil {
 		out.err = err.Error()
 		out.sources = errdefs.Sources(err)
 	}
-	out.defs = rec.defs
 	slices.SortFunc(out.defs, func(a, b []byte) int { return slices.Compare(a, b) })
 	slices.Sort(out.warnings)
 	return out
+}
+
+// withOpts adds frontend options to what BuildOpts reports.
+type withOpts struct {
+	gwclient.Client
+	extra map[string]string
+}
+
+func (c withOpts) BuildOpts() gwclient.BuildOpts {
+	o := c.Client.BuildOpts()
+	o.Opts = maps.Clone(o.Opts)
+	maps.Copy(o.Opts, c.extra)
+	return o
 }
 
 func mustFS(t *testing.T, dir string) fsutil.FS {
@@ -141,33 +179,29 @@ func stockFrontend(ctx context.Context, c gwclient.Client) (*gwclient.Result, er
 func TestPassesOffMatchesStock(t *testing.T) {
 	td := func(name string) string { return filepath.Join("testdata", name) }
 	cases := []buildCase{
-		{name: "multistage", dir: td("multistage")},
-		{name: "multistage/target", dir: td("multistage"), attrs: map[string]string{"target": "test", "build-arg:GREETING": "hi"}},
-		{name: "targets", dir: td("multistage"), attrs: map[string]string{"requestid": "frontend.targets", "frontend.caps": "moby.buildkit.frontend.subrequests"}},
-		{name: "outline", dir: td("multistage"), attrs: map[string]string{"requestid": "frontend.outline", "frontend.caps": "moby.buildkit.frontend.subrequests"}},
-		{name: "check", dir: td("lint"), attrs: map[string]string{"requestid": "frontend.lint", "frontend.caps": "moby.buildkit.frontend.subrequests"}},
-		{name: "lint-warnings", dir: td("lint")},
-		{name: "broken", dir: td("broken")},
-		{name: "platforms", dir: td("platforms"), attrs: map[string]string{"platform": "linux/amd64,linux/arm64"}},
+		{name: "multistage", dir: td("multistage"), want: "image"},
+		{name: "multistage/target", dir: td("multistage"), attrs: map[string]string{"target": "test", "build-arg:GREETING": "hi"}, want: "image"},
+		{name: "targets", dir: td("multistage"), attrs: map[string]string{"requestid": "frontend.targets", "frontend.caps": "moby.buildkit.frontend.subrequests"}, want: "result"},
+		{name: "outline", dir: td("multistage"), attrs: map[string]string{"requestid": "frontend.outline", "frontend.caps": "moby.buildkit.frontend.subrequests"}, want: "result"},
+		{name: "check", dir: td("lint"), attrs: map[string]string{"requestid": "frontend.lint", "frontend.caps": "moby.buildkit.frontend.subrequests"}, want: "result"},
+		{name: "lint-warnings", dir: td("lint"), want: "image"},
+		{name: "broken", dir: td("broken"), want: "error"},
+		{name: "platforms", dir: td("platforms"), attrs: map[string]string{"platform": "linux/amd64,linux/arm64"}, want: "image"},
 		{name: "contexts", dir: td("contexts"),
 			attrs:  map[string]string{"context:base": "docker-image://" + ref("library/busybox:latest"), "context:extra": "local:extra"},
-			locals: map[string]string{"extra": td("contexts/extra")}},
-		{name: "secret", dir: td("secret"), secrets: map[string][]byte{"token": []byte("s3cr3t")}},
+			locals: map[string]string{"extra": td("contexts/extra")}, want: "image"},
+		{name: "secret", dir: td("secret"), secrets: map[string][]byte{"token": []byte("s3cr3t")}, want: "image"},
 	}
 	for _, dir := range exampleDirs(t) {
-		cases = append(cases, buildCase{name: "example/" + filepath.Base(dir), dir: dir})
+		cases = append(cases, buildCase{name: "example/" + filepath.Base(dir), dir: dir, want: "image"})
 	}
 	for _, bc := range cases {
 		t.Run(bc.name, func(t *testing.T) {
-			stock := inProcess(t, bc, stockFrontend)
-			offCase := bc
-			offCase.attrs = maps.Clone(bc.attrs)
-			if offCase.attrs == nil {
-				offCase.attrs = map[string]string{}
-			}
-			offCase.attrs["build-arg:"+frontend.BuildArgOpt] = "off"
-			opt := inProcess(t, offCase, frontend.Build)
-
+			outs := inProcess(t, bc,
+				frontendRun{fn: stockFrontend},
+				frontendRun{fn: frontend.Build, attrs: map[string]string{"build-arg:" + frontend.BuildArgOpt: "off"}})
+			stock, opt := outs[0], outs[1]
+			requireYields(t, bc.want, stock)
 			require.Equal(t, stock.err, opt.err)
 			require.Equal(t, len(stock.sources), len(opt.sources))
 			for i := range stock.sources {
@@ -177,12 +211,34 @@ func TestPassesOffMatchesStock(t *testing.T) {
 			require.Equal(t, stock.metadata, opt.metadata)
 			require.Equal(t, len(stock.defs), len(opt.defs), "number of graphs solved")
 			for i := range stock.defs {
-				require.Equal(t, stock.defs[i], opt.defs[i], "graph %d differs from stock", i)
+				require.Equal(t, render(t, stock.defs[i]), render(t, opt.defs[i]), "graph %d differs from stock", i)
 			}
 			for _, dt := range opt.defs {
 				requireRoundTrip(t, dt)
 			}
 		})
+	}
+}
+
+// requireYields makes sure a comparison is not vacuous: the stock run did
+// what the case expects, so there is something to compare.
+func requireYields(t *testing.T, want string, o outcome) {
+	t.Helper()
+	require.NotEmpty(t, o.defs, "the frontend solved nothing")
+	switch want {
+	case "image":
+		require.Empty(t, o.err)
+		require.True(t, slices.ContainsFunc(slices.Collect(maps.Keys(o.metadata)), func(k string) bool {
+			return strings.HasPrefix(k, "containerimage.config")
+		}), "no image config in %v", slices.Collect(maps.Keys(o.metadata)))
+	case "result":
+		require.Empty(t, o.err)
+		require.NotEmpty(t, o.metadata["result.json"])
+	case "error":
+		require.NotEmpty(t, o.err)
+		require.NotEmpty(t, o.sources, "the error has no Dockerfile location")
+	default:
+		t.Fatalf("unknown expectation %q", want)
 	}
 }
 
@@ -213,4 +269,18 @@ func exampleDirs(t testing.TB) []string {
 	}
 	require.NotEmpty(t, dirs)
 	return dirs
+}
+
+// render prints a graph one op per line, for a readable diff.
+func render(t *testing.T, dt []byte) string {
+	t.Helper()
+	var def pb.Definition
+	require.NoError(t, proto.Unmarshal(dt, &def))
+	g, err := llbopt.Decode(&def)
+	require.NoError(t, err)
+	var b strings.Builder
+	for _, n := range g.Nodes() {
+		fmt.Fprintf(&b, "%s %s meta=%s\n", n.Digest(), prototext.MarshalOptions{}.Format(n.Op), prototext.MarshalOptions{}.Format(n.Metadata))
+	}
+	return b.String()
 }

@@ -1,0 +1,34 @@
+# The two things a user runs: `make demo` (the main job) and `make test`.
+# Both start the local test bed first (internal/testbed/up): a pinned
+# buildkitd, a loopback registry, buildx, and stand-in base images, all
+# cached under $(CACHE) so that a second run reuses them.
+
+SHELL := /bin/bash
+CACHE ?= $(HOME)/.cache/optfrontend
+ENV := source $(CACHE)/env
+EXAMPLE ?= flask
+
+.PHONY: up down frontend-image demo test
+
+up:
+	bash internal/testbed/up
+
+down:
+	bash internal/testbed/down
+
+# Build this checkout's frontend image and push it where
+# `# syntax=org/optfrontend` resolves on the test bed.
+frontend-image: up
+	$(ENV) && buildctl build --frontend dockerfile.v0 --local context=. --local dockerfile=. \
+		--output type=image,name=$$OPTFRONTEND_REGISTRY/org/optfrontend:latest,push=true
+
+# Build one example through the frontend, as a user does, and print the image.
+demo: frontend-image
+	$(ENV) && buildx build --progress=plain \
+		--output type=image,name=$$OPTFRONTEND_REGISTRY/examples/$(EXAMPLE):optimized,push=true \
+		examples/$(EXAMPLE) && \
+	buildx imagetools inspect $$OPTFRONTEND_REGISTRY/examples/$(EXAMPLE):optimized
+
+test: up
+	$(ENV) && test -z "$$(gofmt -l $$(git ls-files '*.go'))" && go vet ./... && \
+		go test -count=1 -timeout 45m ./...
