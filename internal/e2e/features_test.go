@@ -18,7 +18,7 @@ import (
 
 func TestCallTargets(t *testing.T) {
 	out := must(t, "", "buildx", "build", "--call=targets", "testdata/multistage")
-	for _, want := range []string{"base", "base has the shell", "test", "release (default)"} {
+	for _, want := range []string{"base", "has the shell and the app's files.", "test", "checks what base made.", "release (default)"} {
 		require.Contains(t, out, want)
 	}
 }
@@ -27,8 +27,9 @@ func TestCheckReportsStockRules(t *testing.T) {
 	out, err := run(t.Context(), "", "buildx", "build", "--check", "testdata/lint")
 	require.Error(t, err, "a --check run with findings must fail:\n%s", out)
 	for _, want := range []string{
-		"FromAsCasing", "MaintainerDeprecated", "LegacyKeyValueFormat", "JSONArgsRecommended",
-		"Dockerfile:3", "Dockerfile:4",
+		"Check complete, 5 warnings have been found!",
+		"StageNameCasing", "ConsistentInstructionCasing", "MaintainerDeprecated", "LegacyKeyValueFormat", "JSONArgsRecommended",
+		"Dockerfile:2", "Dockerfile:3", "Dockerfile:4", "Dockerfile:6",
 	} {
 		require.Contains(t, out, want)
 	}

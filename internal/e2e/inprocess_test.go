@@ -172,10 +172,11 @@ func stockFrontend(ctx context.Context, c gwclient.Client) (*gwclient.Result, er
 }
 
 // TestPassesOffMatchesStock runs the stock Dockerfile frontend and
-// optfrontend with BUILDKIT_OPT=off on the same inputs, in one process, and
-// requires the same graphs at the daemon, the same result (image config and
-// history, subrequest output) and the same errors and warnings. Every graph
-// the daemon saw must also survive llbopt's decode and encode unchanged.
+// optfrontend with BUILDKIT_OPT=off on the same inputs, in one build session,
+// and requires the same graphs at the daemon, the same result (image config
+// and history, subrequest output) and the same errors and warnings. Every
+// graph the daemon saw must also survive llbopt's decode and encode
+// unchanged, and the default passes must give the same graphs twice.
 func TestPassesOffMatchesStock(t *testing.T) {
 	td := func(name string) string { return filepath.Join("testdata", name) }
 	cases := []buildCase{
@@ -199,9 +200,15 @@ func TestPassesOffMatchesStock(t *testing.T) {
 		t.Run(bc.name, func(t *testing.T) {
 			outs := inProcess(t, bc,
 				frontendRun{fn: stockFrontend},
-				frontendRun{fn: frontend.Build, attrs: map[string]string{"build-arg:" + frontend.BuildArgOpt: "off"}})
+				frontendRun{fn: frontend.Build, attrs: map[string]string{"build-arg:" + frontend.BuildArgOpt: "off"}},
+				frontendRun{fn: frontend.Build},
+				frontendRun{fn: frontend.Build})
 			stock, opt := outs[0], outs[1]
 			requireYields(t, bc.want, stock)
+			// With the default passes, two runs on the same inputs must
+			// give the same graphs: a digest that moves loses every cache hit.
+			require.Equal(t, outs[2].defs, outs[3].defs, "default passes are not deterministic")
+			require.Equal(t, outs[2].err, outs[3].err)
 			require.Equal(t, stock.err, opt.err)
 			require.Equal(t, len(stock.sources), len(opt.sources))
 			for i := range stock.sources {
