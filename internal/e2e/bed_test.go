@@ -152,6 +152,5 @@ func smoke(t testing.TB, exampleDir, image string) {
 	must(t, "", "buildctl", "build", "--frontend", "dockerfile.v0",
 		"--local", "context="+dir, "--local", "dockerfile="+dir, "--local", "smoke="+exampleDir,
 		"--opt", "context:app=docker-image://"+image,
-		"--opt", "context:smoke=local:smoke",
-		"--output", "type=cacheonly")
+		"--opt", "context:smoke=local:smoke")
 }
