@@ -1,0 +1,70 @@
+package pkgcache
+
+// kind is one cache directory a tool uses: its name in reports, how
+// concurrent builds may share it and how the tool finds it.
+type kind struct {
+	tool    string
+	sharing string
+	rules   []dirRule
+}
+
+// xdgCache is the XDG cache rules for a tool that follows the spec:
+// $XDG_CACHE_HOME/<name>, else $HOME/.cache/<name>.
+func xdgCache(name string) []dirRule {
+	return []dirRule{{env: "XDG_CACHE_HOME", sub: name}, {home: true, sub: ".cache/" + name}}
+}
+
+// rules concatenates rule lists.
+func rules(lists ...[]dirRule) []dirRule {
+	var out []dirRule
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// kinds lists every cache directory by Cache.Tool. Where a tool reads its
+// directory from a config file (pip.conf, .npmrc, go env -w) the default
+// is used: those files are not known here.
+var kinds = map[string]*kind{
+	"pip": {tool: "pip", sharing: SharingShared, rules: rules(
+		[]dirRule{{flag: "--cache-dir"}, {env: "PIP_CACHE_DIR"}}, xdgCache("pip"))},
+	"uv": {tool: "uv", sharing: SharingShared, rules: rules(
+		[]dirRule{{flag: "--cache-dir"}, {env: "UV_CACHE_DIR"}}, xdgCache("uv"))},
+	"poetry": {tool: "poetry", sharing: SharingLocked, rules: rules(
+		[]dirRule{{env: "POETRY_CACHE_DIR"}}, xdgCache("pypoetry"))},
+	"npm": {tool: "npm", sharing: SharingShared, rules: []dirRule{
+		{flag: "--cache"}, {env: "npm_config_cache"}, {env: "NPM_CONFIG_CACHE"}, {home: true, sub: ".npm"}}},
+	"yarn": {tool: "yarn", sharing: SharingLocked, rules: []dirRule{
+		{flag: "--cache-folder"}, {env: "YARN_CACHE_FOLDER"}, {env: "XDG_CACHE_HOME", sub: "yarn"},
+		{home: true, rootBase: "/usr/local/share", sub: ".cache/yarn"}}},
+	"yarn-berry": {tool: "yarn-berry", sharing: SharingShared, rules: []dirRule{
+		{env: "YARN_CACHE_FOLDER"}, {env: "YARN_GLOBAL_FOLDER", sub: "cache"},
+		{env: "XDG_DATA_HOME", sub: "yarn/berry/cache"}, {home: true, sub: ".yarn/berry/cache"}}},
+	"pnpm": {tool: "pnpm", sharing: SharingShared, rules: []dirRule{
+		{flag: "--store-dir"}, {env: "npm_config_store_dir"}, {env: "NPM_CONFIG_STORE_DIR"},
+		{env: "pnpm_config_store_dir"}, {env: "PNPM_HOME", sub: "store"},
+		{env: "XDG_DATA_HOME", sub: "pnpm/store"}, {home: true, sub: ".local/share/pnpm/store"}}},
+	"go-mod": {tool: "go-mod", sharing: SharingShared, rules: []dirRule{
+		{env: "GOMODCACHE"}, {env: "GOPATH", list: true, sub: "pkg/mod"}, {home: true, sub: "go/pkg/mod"}}},
+	"go-build": {tool: "go-build", sharing: SharingShared, rules: rules(
+		[]dirRule{{env: "GOCACHE"}}, xdgCache("go-build"))},
+	"apt-lists":    {tool: "apt-lists", sharing: SharingLocked, rules: []dirRule{{fixed: "/var/lib/apt/lists"}}},
+	"apt-archives": {tool: "apt-archives", sharing: SharingLocked, rules: []dirRule{{fixed: "/var/cache/apt"}}},
+	"apk": {tool: "apk", sharing: SharingLocked, rules: []dirRule{
+		{flag: "--cache-dir"}, {fixed: "/etc/apk/cache"}}},
+	"cargo-registry": {tool: "cargo-registry", sharing: SharingLocked, rules: []dirRule{
+		{env: "CARGO_HOME", sub: "registry"}, {home: true, sub: ".cargo/registry"}}},
+	"cargo-git": {tool: "cargo-git", sharing: SharingLocked, rules: []dirRule{
+		{env: "CARGO_HOME", sub: "git"}, {home: true, sub: ".cargo/git"}}},
+	"maven": {tool: "maven", sharing: SharingLocked, rules: []dirRule{
+		{flag: "-Dmaven.repo.local"}, {home: true, sub: ".m2/repository"}}},
+	"maven-wrapper": {tool: "maven-wrapper", sharing: SharingLocked, rules: []dirRule{
+		{env: "MAVEN_USER_HOME", sub: "wrapper"}, {home: true, sub: ".m2/wrapper"}}},
+	"gradle": {tool: "gradle", sharing: SharingShared, rules: []dirRule{
+		{flag: "--gradle-user-home", sub: "caches"}, {flag: "-g", sub: "caches"},
+		{env: "GRADLE_USER_HOME", sub: "caches"}, {home: true, sub: ".gradle/caches"}}},
+	"gradle-wrapper": {tool: "gradle-wrapper", sharing: SharingShared, rules: []dirRule{
+		{flag: "--gradle-user-home", sub: "wrapper/dists"}, {flag: "-g", sub: "wrapper/dists"},
+		{env: "GRADLE_USER_HOME", sub: "wrapper/dists"}, {home: true, sub: ".gradle/wrapper/dists"}}},
+}
