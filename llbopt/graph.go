@@ -135,3 +135,40 @@ func (g *Graph) Users(n *Node) []*Node {
 	}
 	return users
 }
+
+// Import adds the ops of a definition made with client/llb (a small state
+// such as a scratch FileOp that a pass mounts into an exec) to the graph,
+// reusing any op the graph already has, and returns the edge its terminal
+// points at.
+func (g *Graph) Import(def *pb.Definition) (Edge, error) {
+	sub, err := Decode(def)
+	if err != nil {
+		return Edge{}, fmt.Errorf("importing definition: %w", err)
+	}
+	term := sub.Terminal()
+	if term == nil || len(term.Inputs) != 1 {
+		return Edge{}, fmt.Errorf("importing definition: no result")
+	}
+	have := make(map[digest.Digest]*Node, len(g.nodes))
+	for _, n := range g.nodes {
+		have[n.digest] = n
+	}
+	same := map[*Node]*Node{}
+	for _, n := range sub.nodes[:len(sub.nodes)-1] {
+		if old, ok := have[n.digest]; ok {
+			same[n] = old
+			continue
+		}
+		for i, e := range n.Inputs {
+			if old, ok := same[e.Node]; ok {
+				n.Inputs[i].Node = old
+			}
+		}
+		n.Locations, n.inSourceMap = nil, false
+		g.Add(n)
+		same[n] = n
+	}
+	out := term.Inputs[0]
+	out.Node = same[out.Node]
+	return out, nil
+}

@@ -1,0 +1,240 @@
+package llbopt
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/optfrontend/llbopt/pkgcache"
+)
+
+// cacheIDPrefix namespaces the cache mounts this pass adds, so that they
+// never share a cache with one the user declared.
+const cacheIDPrefix = "optfrontend/"
+
+// CacheMount gives every RUN that calls a package manager a cache mount at
+// the directory the tool really uses, so downloads survive between builds
+// and never land in the image. Flags that only existed to keep the cache out
+// of the image (pip --no-cache-dir, npm cache clean, apt's docker-clean) are
+// neutralized, since the mount keeps it out now. A RUN that already mounts
+// something there, a script that cannot be parsed and a directory that
+// cannot be resolved are left alone, and the report says why.
+type CacheMount struct{}
+
+// Name implements Pass.
+func (CacheMount) Name() string { return "cachemount" }
+
+// Apply implements Pass.
+func (p CacheMount) Apply(ctx context.Context, g *Graph) (Report, error) {
+	var rep Report
+	for _, n := range g.Nodes() {
+		exec := n.Op.GetExec()
+		if exec == nil || exec.Meta == nil {
+			continue
+		}
+		fs, err := p.rewrite(ctx, g, n, exec)
+		if err != nil {
+			return rep, fmt.Errorf("op %s: %w", n.Digest(), err)
+		}
+		rep.Findings = append(rep.Findings, fs...)
+	}
+	return rep, nil
+}
+
+func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp) ([]Finding, error) {
+	in := pkgcache.Exec{Args: exec.Meta.Args, Env: exec.Meta.Env, User: exec.Meta.User, Cwd: exec.Meta.Cwd}
+	res := pkgcache.Analyze(in, nil)
+	var out []Finding
+	note := func(format string, a ...any) {
+		out = append(out, Finding{Node: n, Message: fmt.Sprintf(format, a...)})
+	}
+	if res.Unparsed != nil {
+		return out, nil // not a script we understand, and so nothing we touch
+	}
+	if res.Unresolved != nil {
+		note("left some package-manager caches alone: %v", res.Unresolved)
+	}
+	caches := keepable(res, exec, note)
+	if len(caches) == 0 {
+		return out, nil
+	}
+	defeats := fixable(res.Defeats, caches)
+	fixed, err := pkgcache.Neutralize(in, defeats)
+	if err != nil {
+		note("left the package-manager caches alone: %v", err)
+		return out, nil
+	}
+	for _, c := range caches {
+		if err := addCacheMount(ctx, g, n, exec, c); err != nil {
+			return nil, err
+		}
+		out = append(out, Finding{Node: n, Changed: true, Message: fmt.Sprintf(
+			"cache mount for %s at %s (sharing=%s), used by `%s`", c.Tool, c.Dir, c.Sharing, c.Command)})
+	}
+	exec.Meta.Args, exec.Meta.Env = fixed.Args, fixed.Env
+	for _, d := range defeats {
+		if d.Fix.Mount != nil {
+			if err := addFileMount(ctx, g, n, exec, *d.Fix.Mount); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, Finding{Node: n, Changed: true, Message: fmt.Sprintf(
+			"neutralized %s in `%s`: %s", d.What, d.Command, d.Fix.Note)})
+	}
+	return out, nil
+}
+
+// keepable drops the caches this pass must not mount: where the RUN already
+// mounts something, where the command only reads what an earlier step left
+// (a mount would hide it), and where a defeat that cannot be fixed would
+// fail the build once the directory is a mount.
+func keepable(res pkgcache.Result, exec *pb.ExecOp, note func(string, ...any)) []pkgcache.Cache {
+	var keep []pkgcache.Cache
+	for _, c := range res.Caches {
+		if m := overlappingMount(exec, c.Dir); m != nil {
+			note("no cache mount for %s at %s: the RUN already mounts %s", c.Tool, c.Dir, m.Dest)
+			continue
+		}
+		if c.Offline {
+			note("no cache mount for %s at %s: `%s` only reads what an earlier step downloaded", c.Tool, c.Dir, c.Command)
+			continue
+		}
+		if i := slices.IndexFunc(res.Defeats, func(d pkgcache.Defeat) bool {
+			return d.Tool == c.Tool && d.Breaks && !canFix(d.Fix)
+		}); i >= 0 {
+			note("no cache mount for %s at %s: `%s` would remove the mount point (%s)", c.Tool, c.Dir, res.Defeats[i].Command, res.Defeats[i].Fix.Note)
+			continue
+		}
+		keep = append(keep, c)
+	}
+	return keep
+}
+
+// fixable returns the defeats of the mounted tools that have a fix.
+func fixable(ds []pkgcache.Defeat, caches []pkgcache.Cache) []pkgcache.Defeat {
+	var out []pkgcache.Defeat
+	for _, d := range ds {
+		mounted := slices.ContainsFunc(caches, func(c pkgcache.Cache) bool { return c.Tool == d.Tool })
+		if mounted && canFix(d.Fix) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func canFix(f pkgcache.Fix) bool {
+	return len(f.Edits) > 0 || f.UnsetEnv != "" || f.Mount != nil
+}
+
+// overlappingMount returns an existing mount at dir, above it (other than
+// the root) or inside it.
+func overlappingMount(exec *pb.ExecOp, dir string) *pb.Mount {
+	for _, m := range exec.Mounts {
+		if m.Dest == "/" {
+			continue
+		}
+		if m.Dest == dir || within(dir, m.Dest) || within(m.Dest, dir) {
+			return m
+		}
+	}
+	return nil
+}
+
+func within(p, dir string) bool {
+	return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+func addCacheMount(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp, c pkgcache.Cache) error {
+	m := &pb.Mount{
+		Input:     int64(pb.Empty),
+		Dest:      c.Dir,
+		Output:    int64(pb.SkipOutput),
+		MountType: pb.MountType_CACHE,
+		CacheOpt:  &pb.CacheOpt{ID: cacheIDPrefix + c.Tool + c.Dir, Sharing: sharing(c.Sharing)},
+	}
+	caps := []string{string(pb.CapExecMountCache), string(pb.CapExecMountCacheSharing)}
+	if c.Owner != nil {
+		// As dockerfile2llb does for --mount=type=cache,uid=,gid=: the
+		// cache starts as a directory the user owns.
+		st := llb.Scratch().File(llb.Mkdir("/cache", 0o755, llb.WithUIDGID(c.Owner.UID, c.Owner.GID)),
+			llb.WithCustomName("[internal] optfrontend: cache mount permissions"))
+		idx, err := mountInput(ctx, g, n, st)
+		if err != nil {
+			return err
+		}
+		m.Input, m.Selector = idx, "/cache"
+		caps = append(caps, string(pb.CapExecMountSelector))
+	}
+	insertMount(exec, m)
+	addCaps(n, caps...)
+	return nil
+}
+
+func addFileMount(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp, f pkgcache.FileMount) error {
+	name := "/" + path.Base(f.Path)
+	st := llb.Scratch().File(llb.Mkfile(name, 0o644, []byte(f.Content)),
+		llb.WithCustomName("[internal] optfrontend: "+f.Path))
+	idx, err := mountInput(ctx, g, n, st)
+	if err != nil {
+		return err
+	}
+	insertMount(exec, &pb.Mount{Input: idx, Selector: name, Dest: f.Path, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND})
+	addCaps(n, string(pb.CapExecMountBind), string(pb.CapExecMountSelector))
+	return nil
+}
+
+// mountInput imports st, built for the exec's platform, into the graph and
+// returns its index among the exec's inputs.
+func mountInput(ctx context.Context, g *Graph, n *Node, st llb.State) (int64, error) {
+	var opts []llb.ConstraintsOpt
+	if p := n.Op.Platform; p != nil {
+		opts = append(opts, llb.Platform(ocispecs.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, OSVersion: p.OSVersion, OSFeatures: p.OSFeatures}))
+	}
+	def, err := st.Marshal(ctx, opts...)
+	if err != nil {
+		return 0, fmt.Errorf("marshalling a mount source: %w", err)
+	}
+	e, err := g.Import(def.ToPB())
+	if err != nil {
+		return 0, err
+	}
+	if i := slices.Index(n.Inputs, e); i >= 0 {
+		return int64(i), nil
+	}
+	n.Inputs = append(n.Inputs, e)
+	return int64(len(n.Inputs) - 1), nil
+}
+
+// insertMount keeps the mounts sorted by destination, as client/llb emits
+// them, so that a parent directory is mounted before what lies inside it.
+func insertMount(exec *pb.ExecOp, m *pb.Mount) {
+	i, _ := slices.BinarySearchFunc(exec.Mounts, m.Dest, func(a *pb.Mount, dest string) int {
+		return strings.Compare(a.Dest, dest)
+	})
+	exec.Mounts = slices.Insert(exec.Mounts, i, m)
+}
+
+func addCaps(n *Node, caps ...string) {
+	if n.Metadata == nil {
+		n.Metadata = &pb.OpMetadata{}
+	}
+	if n.Metadata.Caps == nil {
+		n.Metadata.Caps = map[string]bool{}
+	}
+	for _, c := range caps {
+		n.Metadata.Caps[c] = true
+	}
+}
+
+func sharing(s string) pb.CacheSharingOpt {
+	if s == pkgcache.SharingLocked {
+		return pb.CacheSharingOpt_LOCKED
+	}
+	return pb.CacheSharingOpt_SHARED
+}

@@ -1,0 +1,181 @@
+package llbopt
+
+import (
+	"context"
+	"testing"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+)
+
+// runDef is the definition of one RUN on an image, as dockerfile2llb would
+// emit it for the shell form.
+func runDef(t *testing.T, script string, opts ...llb.RunOption) *pb.Definition {
+	t.Helper()
+	opts = append([]llb.RunOption{llb.Args([]string{"/bin/sh", "-c", script}), llb.AddEnv("PATH", "/usr/local/bin:/usr/bin:/bin")}, opts...)
+	st := llb.Image("docker.io/library/python:3.12-slim").Run(opts...).Root()
+	def, err := st.Marshal(context.Background(), llb.LinuxAmd64)
+	require.NoError(t, err)
+	return def.ToPB()
+}
+
+func applyCacheMount(t *testing.T, def *pb.Definition) (*Graph, *pb.ExecOp, *Node, Report) {
+	t.Helper()
+	g, err := Decode(def)
+	require.NoError(t, err)
+	rep, err := CacheMount{}.Apply(context.Background(), g)
+	require.NoError(t, err)
+	require.NoError(t, g.Validate())
+	n := findExec(t, g)
+	return g, n.Op.GetExec(), n, rep
+}
+
+func cacheMounts(exec *pb.ExecOp) map[string]*pb.Mount {
+	out := map[string]*pb.Mount{}
+	for _, m := range exec.Mounts {
+		if m.MountType == pb.MountType_CACHE {
+			out[m.Dest] = m
+		}
+	}
+	return out
+}
+
+func TestCacheMountAddsMounts(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		script string
+		opts   []llb.RunOption
+		want   map[string]string // dest -> id
+		locked []string
+	}{
+		{name: "pip", script: "pip install -r requirements.txt",
+			want: map[string]string{"/root/.cache/pip": "optfrontend/pip/root/.cache/pip"}},
+		{name: "pip cache dir from env", script: "pip install flask", opts: []llb.RunOption{llb.AddEnv("PIP_CACHE_DIR", "/pipcache")},
+			want: map[string]string{"/pipcache": "optfrontend/pip/pipcache"}},
+		{name: "npm in a chain", script: "cd /app && npm ci && npm run build",
+			want: map[string]string{"/root/.npm": "optfrontend/npm/root/.npm"}},
+		{name: "go build", script: "go mod download && go build -o /out ./...", opts: []llb.RunOption{llb.AddEnv("GOPATH", "/go")},
+			want: map[string]string{"/go/pkg/mod": "optfrontend/go-mod/go/pkg/mod", "/root/.cache/go-build": "optfrontend/go-build/root/.cache/go-build"}},
+		{name: "apt", script: "apt-get update && apt-get install -y gcc",
+			want:   map[string]string{"/var/lib/apt/lists": "optfrontend/apt-lists/var/lib/apt/lists", "/var/cache/apt": "optfrontend/apt-archives/var/cache/apt"},
+			locked: []string{"/var/lib/apt/lists", "/var/cache/apt"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, exec, n, rep := applyCacheMount(t, runDef(t, tc.script, tc.opts...))
+			got := map[string]string{}
+			for dest, m := range cacheMounts(exec) {
+				got[dest] = m.CacheOpt.ID
+				require.Equal(t, int64(pb.SkipOutput), m.Output, "a cache mount must not reach the image")
+			}
+			require.Equal(t, tc.want, got)
+			for _, dest := range tc.locked {
+				require.Equal(t, pb.CacheSharingOpt_LOCKED, cacheMounts(exec)[dest].CacheOpt.Sharing)
+			}
+			require.True(t, n.Metadata.Caps[string(pb.CapExecMountCache)])
+			require.True(t, n.Metadata.Caps[string(pb.CapExecMountCacheSharing)])
+			require.IsIncreasing(t, mountDests(exec), "mounts stay sorted by destination")
+			changed := 0
+			for _, f := range rep.Findings {
+				if f.Changed {
+					changed++
+				}
+			}
+			require.GreaterOrEqual(t, changed, len(tc.want), "every mount is reported")
+		})
+	}
+}
+
+func mountDests(exec *pb.ExecOp) []string {
+	var out []string
+	for _, m := range exec.Mounts {
+		out = append(out, m.Dest)
+	}
+	return out
+}
+
+func TestCacheMountLeavesAlone(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		script string
+		opts   []llb.RunOption
+	}{
+		{name: "no package manager", script: "echo pip install && ls /"},
+		{name: "comment", script: "# npm ci\ntrue"},
+		{name: "unparsable", script: "if then fi (("},
+		{name: "user cache mount", script: "pip install flask",
+			opts: []llb.RunOption{llb.AddMount("/root/.cache/pip", llb.Scratch(), llb.AsPersistentCacheDir("mine", llb.CacheMountShared))}},
+		{name: "user mount above", script: "pip install flask",
+			opts: []llb.RunOption{llb.AddMount("/root/.cache", llb.Scratch(), llb.AsPersistentCacheDir("mine", llb.CacheMountShared))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def := runDef(t, tc.script, tc.opts...)
+			g, _, _, rep := applyCacheMount(t, def)
+			out, err := g.Encode()
+			require.NoError(t, err)
+			require.True(t, proto.Equal(def, out), "graph must be unchanged")
+			for _, f := range rep.Findings {
+				require.False(t, f.Changed)
+			}
+		})
+	}
+}
+
+func TestCacheMountNonRootUserOwnsTheCache(t *testing.T) {
+	g, exec, n, _ := applyCacheMount(t, runDef(t, "npm ci", llb.User("1000:1000"), llb.AddEnv("HOME", "/home/node")))
+	m := cacheMounts(exec)["/home/node/.npm"]
+	require.NotNil(t, m)
+	require.Equal(t, "/cache", m.Selector)
+	src := n.Inputs[m.Input].Node
+	mkdir := src.Op.GetFile().GetActions()[0].GetMkdir()
+	require.Equal(t, "/cache", mkdir.Path)
+	require.EqualValues(t, 1000, mkdir.Owner.User.GetByID())
+	require.EqualValues(t, 1000, mkdir.Owner.Group.GetByID())
+	require.True(t, n.Metadata.Caps[string(pb.CapExecMountSelector)])
+	out, err := g.Encode()
+	require.NoError(t, err)
+	_, err = Decode(out)
+	require.NoError(t, err)
+}
+
+func TestCacheMountNeutralizesDefeats(t *testing.T) {
+	_, exec, _, rep := applyCacheMount(t, runDef(t, "pip install --no-cache-dir -r requirements.txt"))
+	require.NotContains(t, exec.Meta.Args[2], "--no-cache-dir")
+	require.Contains(t, exec.Meta.Args[2], "pip install")
+	require.NotNil(t, cacheMounts(exec)["/root/.cache/pip"])
+	var msgs []string
+	for _, f := range rep.Findings {
+		msgs = append(msgs, f.Message)
+	}
+	require.Contains(t, msgs[len(msgs)-1], "--no-cache-dir")
+
+	// apt: the base image's docker-clean would delete the downloaded
+	// packages; a file mounted over it for this RUN keeps them in the cache.
+	_, exec, _, _ = applyCacheMount(t, runDef(t, "apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*"))
+	var clean *pb.Mount
+	for _, m := range exec.Mounts {
+		if m.Dest == "/etc/apt/apt.conf.d/docker-clean" {
+			clean = m
+		}
+	}
+	require.NotNil(t, clean)
+	require.True(t, clean.Readonly)
+	require.Equal(t, int64(pb.SkipOutput), clean.Output)
+}
+
+func TestCacheMountIsDeterministic(t *testing.T) {
+	def := runDef(t, "apt-get update && apt-get install -y gcc && pip install --no-cache-dir flask", llb.User("1000"))
+	var first []byte
+	for range 10 {
+		g, _, _, _ := applyCacheMount(t, proto.Clone(def).(*pb.Definition))
+		out, err := g.Encode()
+		require.NoError(t, err)
+		dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(out)
+		require.NoError(t, err)
+		if first == nil {
+			first = dt
+		}
+		require.Equal(t, first, dt)
+	}
+}
