@@ -33,12 +33,32 @@ func (CacheMount) Name() string { return "cachemount" }
 // Apply implements Pass.
 func (p CacheMount) Apply(ctx context.Context, g *Graph) (Report, error) {
 	var rep Report
+	results := map[*Node]pkgcache.Result{}
 	for _, n := range g.Nodes() {
-		exec := n.Op.GetExec()
-		if exec == nil || exec.Meta == nil {
+		if exec := n.Op.GetExec(); exec != nil && exec.Meta != nil {
+			results[n] = pkgcache.Analyze(execOf(exec), nil)
+		}
+	}
+	later := newDescendants(g)
+	for _, n := range g.Nodes() {
+		res, ok := results[n]
+		if !ok {
 			continue
 		}
-		fs, err := p.rewrite(ctx, g, n, exec)
+		res.Caches = slices.DeleteFunc(res.Caches, func(c pkgcache.Cache) bool {
+			if c.Tool != "apt-lists" {
+				return false
+			}
+			for _, d := range later.of(n) {
+				if readsAptLists(results[d]) {
+					rep.Findings = append(rep.Findings, Finding{Node: n, Message: fmt.Sprintf(
+						"no cache mount for apt-lists at %s: a later step installs packages with the lists this step leaves in the image", c.Dir)})
+					return true
+				}
+			}
+			return false
+		})
+		fs, err := p.rewrite(ctx, g, n, n.Op.GetExec(), res)
 		if err != nil {
 			return rep, fmt.Errorf("op %s: %w", n.Digest(), err)
 		}
@@ -47,9 +67,8 @@ func (p CacheMount) Apply(ctx context.Context, g *Graph) (Report, error) {
 	return rep, nil
 }
 
-func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp) ([]Finding, error) {
-	in := pkgcache.Exec{Args: exec.Meta.Args, Env: exec.Meta.Env, User: exec.Meta.User, Cwd: exec.Meta.Cwd}
-	res := pkgcache.Analyze(in, nil)
+func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp, res pkgcache.Result) ([]Finding, error) {
+	in := execOf(exec)
 	var out []Finding
 	note := func(format string, a ...any) {
 		out = append(out, Finding{Node: n, Message: fmt.Sprintf(format, a...)})
@@ -88,6 +107,59 @@ func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.Exe
 			"neutralized %s in `%s`: %s", d.What, d.Command, d.Fix.Note)})
 	}
 	return out, nil
+}
+
+func execOf(exec *pb.ExecOp) pkgcache.Exec {
+	return pkgcache.Exec{Args: exec.Meta.Args, Env: exec.Meta.Env, User: exec.Meta.User, Cwd: exec.Meta.Cwd}
+}
+
+// readsAptLists tells whether an exec installs with apt without updating the
+// lists itself, and so reads the lists an earlier step left in the image.
+func readsAptLists(res pkgcache.Result) bool {
+	has := func(tool string) bool {
+		return slices.ContainsFunc(res.Caches, func(c pkgcache.Cache) bool { return c.Tool == tool })
+	}
+	return has("apt-archives") && !has("apt-lists")
+}
+
+// descendants finds the ops built on top of an op, memoized.
+type descendants struct {
+	users map[*Node][]*Node
+	memo  map[*Node][]*Node
+}
+
+func newDescendants(g *Graph) *descendants {
+	d := &descendants{users: map[*Node][]*Node{}, memo: map[*Node][]*Node{}}
+	for _, n := range g.Nodes() {
+		for _, e := range n.Inputs {
+			if !slices.Contains(d.users[e.Node], n) {
+				d.users[e.Node] = append(d.users[e.Node], n)
+			}
+		}
+	}
+	return d
+}
+
+// of returns every op that has n among its inputs, directly or not.
+func (d *descendants) of(n *Node) []*Node {
+	if out, ok := d.memo[n]; ok {
+		return out
+	}
+	seen := map[*Node]bool{}
+	var out []*Node
+	var walk func(*Node)
+	walk = func(x *Node) {
+		for _, u := range d.users[x] {
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+				walk(u)
+			}
+		}
+	}
+	walk(n)
+	d.memo[n] = out
+	return out
 }
 
 // keepable drops the caches this pass must not mount: where the RUN already

@@ -179,3 +179,30 @@ func TestCacheMountIsDeterministic(t *testing.T) {
 		require.Equal(t, first, dt)
 	}
 }
+
+// A RUN that only updates the apt lists leaves them in the image for the
+// next RUN's install: mounting the lists there would break that install.
+func TestCacheMountKeepsAptListsThatLaterStepsRead(t *testing.T) {
+	base := llb.Image("docker.io/library/debian:bookworm-slim")
+	sh := func(s string) llb.RunOption { return llb.Args([]string{"/bin/sh", "-c", s}) }
+	update := base.Run(sh("apt-get update")).Root()
+	install := update.Run(sh("apt-get install -y gcc")).Root()
+	def, err := install.Marshal(context.Background(), llb.LinuxAmd64)
+	require.NoError(t, err)
+	g, err := Decode(def.ToPB())
+	require.NoError(t, err)
+	rep, err := CacheMount{}.Apply(context.Background(), g)
+	require.NoError(t, err)
+	for _, n := range g.Nodes() {
+		exec := n.Op.GetExec()
+		if exec == nil {
+			continue
+		}
+		require.Nil(t, cacheMounts(exec)["/var/lib/apt/lists"], "lists must stay in the image for the later install")
+	}
+	var refused bool
+	for _, f := range rep.Findings {
+		refused = refused || (!f.Changed && f.Message != "" && f.Node != nil)
+	}
+	require.True(t, refused, "the refusal is reported")
+}
