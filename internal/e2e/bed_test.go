@@ -144,11 +144,13 @@ func comparableConfig(t testing.TB, img v1.Image) *v1.ConfigFile {
 
 // smoke runs an example's smoke.sh inside the built image: a stage FROM the
 // image runs it with the image's own user, working directory and env.
+// It has a network namespace of its own, so servers in parallel checks never
+// share a port.
 func smoke(t testing.TB, exampleDir, image string) {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(
-		"FROM app\nRUN --mount=type=bind,from=smoke,target=/smoke sh /smoke/smoke.sh\n"), 0o644))
+		"FROM app\nRUN --network=none --mount=type=bind,from=smoke,target=/smoke sh /smoke/smoke.sh\n"), 0o644))
 	must(t, "", "buildctl", "build", "--frontend", "dockerfile.v0",
 		"--local", "context="+dir, "--local", "dockerfile="+dir, "--local", "smoke="+exampleDir,
 		"--opt", "context:app=docker-image://"+image,
