@@ -4,7 +4,7 @@
 # cached under $(CACHE) so that a second run reuses them.
 
 SHELL := /bin/bash
-CACHE ?= $(HOME)/.cache/optfrontend
+CACHE ?= $(or $(OPTFRONTEND_CACHE),$(HOME)/.cache/optfrontend)
 ENV := source $(CACHE)/env
 EXAMPLE ?= flask
 
