@@ -18,14 +18,21 @@ server >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT INT TERM
 
-# raw_http REQUEST: send REQUEST to the server, print the whole response.
+# http METHOD PATH [BODY]: send one HTTP/1.0 request, print the whole response.
+# Every read gives up after 5 s, so a stuck server cannot hang the build.
 if command -v bash >/dev/null 2>&1; then
-  raw_http() { REQ=$1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$PORT" && printf %s "$REQ" >&3 && cat <&3'; }
+  http() {
+    bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$PORT" || exit 1
+      printf "%s %s HTTP/1.0\r\nHost: localhost\r\nContent-Length: %s\r\n\r\n%s" "$1" "$2" "${#3}" "$3" >&3
+      while IFS= read -r -t 5 line <&3 || [ -n "$line" ]; do printf "%s\n" "$line"; line=; done' http "$1" "$2" "${3:-}"
+  }
 elif command -v perl >/dev/null 2>&1; then
-  raw_http() {
-    REQ=$1 perl -MIO::Socket::INET -e '
+  http() {
+    perl -MIO::Socket::INET -e '
+      my ($method, $path, $body) = @ARGV; $body //= ""; alarm 5;
       my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ENV{PORT}") or die "connect: $!\n";
-      print $s $ENV{REQ}; print while <$s>;'
+      printf $s "%s %s HTTP/1.0\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n%s", $method, $path, length $body, $body;
+      print while <$s>;' "$1" "$2" "${3:-}"
   }
 else
   fail "this image has neither bash nor perl to make an HTTP request with"
@@ -33,14 +40,13 @@ fi
 
 # request METHOD PATH [BODY]: sets $status and $body.
 request() {
-  req=$(printf '%s %s HTTP/1.0\r\nHost: localhost\r\nContent-Length: %s\r\n\r\n%s' "$1" "$2" "${#3}" "$3")
-  resp=$(raw_http "$req") || fail "$1 $2: no response"
+  resp=$(http "$@") || fail "$1 $2: no response"
   status=$(printf '%s\n' "$resp" | sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p')
   body=$(printf '%s\n' "$resp" | sed '1,/^\r*$/d')
 }
 
 i=0
-until raw_http "$(printf 'GET /healthz HTTP/1.0\r\n\r\n')" >/dev/null 2>&1; do
+until http GET /healthz >/dev/null 2>&1; do
   kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "the server exited before answering"; }
   i=$((i + 1))
   [ "$i" -le 100 ] || { cat "$log" >&2; fail "no answer on $ADDR within 20 s"; }
@@ -53,12 +59,12 @@ check() { # check WHAT WANT_STATUS WANT_BODY
     fail "$1: got status '$status' body '$body', want '$2' '$3'"
   }
 }
-request GET /healthz ''
+request GET /healthz
 check "GET /healthz" 200 '{"status":"ok"}'
-request GET /hello/gopher ''
+request GET /hello/gopher
 check "GET /hello/gopher" 200 'Hello, gopher!'
 request POST /wordcount 'the quick brown fox jumps'
 check "POST /wordcount" 200 '{"words":5}'
-request GET /nope ''
+request GET /nope
 check "GET /nope" 404 '404 page not found'
 echo "goserver smoke: OK (healthz, greeting, wordcount, 404)"
