@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
 )
 
 // These tests drive optfrontend the way users do, with buildx on the real
@@ -100,4 +104,42 @@ func TestUnknownPassNamesTheOption(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, out, "build arg BUILDKIT_OPT")
 	require.Contains(t, out, `unknown pass "-nosuchpass"`)
+}
+
+func TestSSHMount(t *testing.T) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	block, err := ssh.MarshalPrivateKey(key, "e2e")
+	require.NoError(t, err)
+	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600))
+	out := t.TempDir()
+	must(t, "", "buildx", "build", "--ssh", "default="+keyFile, "--output", "type=local,dest="+out, "testdata/ssh")
+	got, err := os.ReadFile(filepath.Join(out, "ssh.txt"))
+	require.NoError(t, err)
+	require.Contains(t, string(got), "agent at /run/buildkit/ssh_agent.0")
+}
+
+func TestProvenanceAttestation(t *testing.T) {
+	r := ref("e2e/provenance:test")
+	optBuild(t, "testdata/multistage", r, "--provenance=mode=max")
+	parsed, err := name.ParseReference(r)
+	require.NoError(t, err)
+	idx, err := remote.Index(parsed, remote.WithContext(t.Context()))
+	require.NoError(t, err)
+	man, err := idx.IndexManifest()
+	require.NoError(t, err)
+	var attestations int
+	for _, d := range man.Manifests {
+		if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
+			attestations++
+			img, err := idx.Image(d.Digest)
+			require.NoError(t, err)
+			m, err := img.Manifest()
+			require.NoError(t, err)
+			require.NotEmpty(t, m.Layers)
+			require.Equal(t, "https://slsa.dev/provenance/v1", m.Layers[0].Annotations["in-toto.io/predicate-type"])
+		}
+	}
+	require.Equal(t, 1, attestations, "one provenance attestation for the one platform")
 }

@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"archive/tar"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/stretchr/testify/require"
 )
 
@@ -24,6 +27,7 @@ var workCounter = regexp.MustCompile(`/go/telemetry/local/[^/]+\.count$`)
 // cache directories the report names (after subtracting what differs
 // between two stock builds anyway), and it passes the smoke check.
 func TestExamplesOptimized(t *testing.T) {
+	var sizes []string
 	for _, dir := range exampleDirs(t) {
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
@@ -59,6 +63,39 @@ func TestExamplesOptimized(t *testing.T) {
 			require.Empty(t, unexplained, "the optimized image differs from stock outside the cache directories %v", cacheDirs)
 
 			smoke(t, dir, optRef)
+			sizes = append(sizes, sizeRow(t, name, image(t, stockRef, nil), image(t, optRef, nil), stock, opt))
 		})
 	}
+	t.Logf("image size, stock vs optimized (compressed layers; files unpacked):\n%s", strings.Join(sizes, "\n"))
 }
+
+// sizeRow is one line of the size table the test prints.
+func sizeRow(t *testing.T, name string, stockImg, optImg v1.Image, stockFS, optFS map[string]fileEntry) string {
+	t.Helper()
+	cs, ls := compressed(t, stockImg)
+	co, lo := compressed(t, optImg)
+	us, uo := unpacked(stockFS), unpacked(optFS)
+	return fmt.Sprintf("%-10s compressed %6.1f MB -> %6.1f MB (%.2fx, %d -> %d layers)  files %6.1f MB -> %6.1f MB (%.2fx)",
+		name, mb(cs), mb(co), float64(co)/float64(cs), ls, lo, mb(us), mb(uo), float64(uo)/float64(us))
+}
+
+func compressed(t *testing.T, img v1.Image) (int64, int) {
+	t.Helper()
+	m, err := img.Manifest()
+	require.NoError(t, err)
+	var n int64
+	for _, l := range m.Layers {
+		n += l.Size
+	}
+	return n, len(m.Layers)
+}
+
+func unpacked(fs map[string]fileEntry) int64 {
+	var n int64
+	for _, e := range fs {
+		n += e.Size
+	}
+	return n
+}
+
+func mb(n int64) float64 { return float64(n) / 1e6 }
