@@ -129,6 +129,19 @@ func image(t testing.TB, r string, platform *v1.Platform) v1.Image {
 	return img
 }
 
+// index reads a multi-platform image (or one with attestations) from the
+// registry.
+func index(t testing.TB, r string) (v1.ImageIndex, *v1.IndexManifest) {
+	t.Helper()
+	parsed, err := name.ParseReference(r)
+	require.NoError(t, err)
+	idx, err := remote.Index(parsed, remote.WithContext(t.Context()))
+	require.NoError(t, err)
+	man, err := idx.IndexManifest()
+	require.NoError(t, err)
+	return idx, man
+}
+
 // comparableConfig is an image config with the build times taken out: two
 // builds of the same graph differ only there.
 func comparableConfig(t testing.TB, img v1.Image) *v1.ConfigFile {

@@ -9,9 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
 )
@@ -49,12 +47,7 @@ func TestBrokenDockerfileKeepsStockErrorAndLine(t *testing.T) {
 func TestTwoPlatforms(t *testing.T) {
 	r := ref("e2e/platforms:test")
 	optBuild(t, "testdata/platforms", r, "--platform", "linux/amd64,linux/arm64")
-	parsed, err := name.ParseReference(r)
-	require.NoError(t, err)
-	idx, err := remote.Index(parsed, remote.WithContext(t.Context()))
-	require.NoError(t, err)
-	man, err := idx.IndexManifest()
-	require.NoError(t, err)
+	_, man := index(t, r)
 	var got []string
 	for _, d := range man.Manifests {
 		if d.Platform != nil && d.Platform.OS != "unknown" {
@@ -123,12 +116,7 @@ func TestSSHMount(t *testing.T) {
 func TestProvenanceAttestation(t *testing.T) {
 	r := ref("e2e/provenance:test")
 	optBuild(t, "testdata/multistage", r, "--provenance=mode=max")
-	parsed, err := name.ParseReference(r)
-	require.NoError(t, err)
-	idx, err := remote.Index(parsed, remote.WithContext(t.Context()))
-	require.NoError(t, err)
-	man, err := idx.IndexManifest()
-	require.NoError(t, err)
+	idx, man := index(t, r)
 	var attestations int
 	for _, d := range man.Manifests {
 		if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
