@@ -3,10 +3,13 @@ package llbopt
 import (
 	"context"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/stretchr/testify/require"
+
+	"github.com/org/optfrontend/llbopt/pkgcache"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -205,4 +208,35 @@ func TestCacheMountKeepsAptListsThatLaterStepsRead(t *testing.T) {
 		refused = refused || (!f.Changed && f.Message != "" && f.Node != nil)
 	}
 	require.True(t, refused, "the refusal is reported")
+}
+
+// FuzzCacheMount runs the pass over arbitrary RUN scripts: it never fails
+// or panics, always leaves a valid graph, and leaves a script it cannot
+// parse exactly as it was.
+func FuzzCacheMount(f *testing.F) {
+	for _, s := range []string{
+		"pip install -r requirements.txt", "apt-get update && apt-get install -y gcc", "npm ci --offline",
+		"cd /src && go build ./...", "if then fi ((", "echo 'unterminated", "sh -c 'pip install x'",
+		"PIP_NO_CACHE_DIR=1 pip install --no-cache-dir x && rm -rf /root/.cache/pip",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, script string) {
+		if !utf8.ValidString(script) {
+			t.Skip("LLB carries UTF-8 strings; a Dockerfile is text")
+		}
+		def := runDef(t, script)
+		g, err := Decode(def)
+		require.NoError(t, err)
+		exec := findExec(t, g).Op.GetExec()
+		unparsed := pkgcache.Analyze(execOf(exec), nil).Unparsed != nil
+		_, err = CacheMount{}.Apply(context.Background(), g)
+		require.NoError(t, err)
+		require.NoError(t, g.Validate())
+		out, err := g.Encode()
+		require.NoError(t, err)
+		if unparsed {
+			require.True(t, proto.Equal(def, out), "an unparsable script must be left alone")
+		}
+	})
 }
