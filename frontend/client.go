@@ -49,10 +49,9 @@ func (c *optClient) warn(ctx context.Context, g *llbopt.Graph, reports []llbopt.
 		for _, f := range rep.Findings {
 			msg := fmt.Sprintf("optfrontend %s: %s", rep.Pass, f.Message)
 			opts := gwclient.WarnOpts{Level: 1}
-			if loc, ok := g.Location(f.Node); ok {
-				opts.SourceInfo = g.SourceInfo(f.Node.Locations[0])
-				opts.Range = f.Node.Locations[0].Ranges
-				msg = fmt.Sprintf("%s (line %d)", msg, loc.Start)
+			if info, loc := g.Source(f.Node); loc != nil {
+				opts.SourceInfo, opts.Range = info, loc.Ranges
+				msg = fmt.Sprintf("%s (line %d)", msg, loc.Ranges[0].GetStart().GetLine())
 			}
 			if !c.firstTime(msg) {
 				continue

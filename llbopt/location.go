@@ -1,6 +1,10 @@
 package llbopt
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/moby/buildkit/solver/pb"
+)
 
 // Location is a range of lines in a source file, 1-based and inclusive.
 type Location struct {
@@ -22,14 +26,22 @@ func (l Location) String() string {
 // range of its first location. ok is false for ops with no location, such as
 // the internal ones dockerfile2llb adds.
 func (g *Graph) Location(n *Node) (loc Location, ok bool) {
-	for _, l := range n.Locations {
-		info := g.SourceInfo(l)
-		if info == nil || len(l.Ranges) == 0 {
-			continue
-		}
-		r := l.Ranges[0]
-		loc = Location{File: info.Filename, Start: int(r.GetStart().GetLine()), End: int(r.GetEnd().GetLine())}
-		return loc, true
+	info, l := g.Source(n)
+	if l == nil {
+		return Location{}, false
 	}
-	return Location{}, false
+	r := l.Ranges[0]
+	return Location{File: info.Filename, Start: int(r.GetStart().GetLine()), End: int(r.GetEnd().GetLine())}, true
+}
+
+// Source returns the node's first location that names a known source and
+// has a range, with that source, as a build warning wants them; nil when
+// there is none.
+func (g *Graph) Source(n *Node) (*pb.SourceInfo, *pb.Location) {
+	for _, l := range n.Locations {
+		if info := g.SourceInfo(l); info != nil && len(l.Ranges) > 0 {
+			return info, l
+		}
+	}
+	return nil, nil
 }

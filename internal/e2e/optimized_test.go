@@ -14,7 +14,7 @@ import (
 )
 
 // mountReport matches the cachemount pass's report in buildx's output.
-var mountReport = regexp.MustCompile(`optfrontend cachemount: cache mount for (\S+) at (\S+) `)
+var mountReport = regexp.MustCompile(`optfrontend cachemount: cache mount for (\S+) at (\S+) .*\(line \d+\)`)
 
 // workCounter matches files whose content counts the work a tool did, and
 // so changes, by design, when a cache saves that work: Go's telemetry
