@@ -1,15 +1,20 @@
 package e2e
 
 import (
+	"archive/tar"
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"debug/elf"
 	"encoding/pem"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
 )
@@ -90,6 +95,44 @@ func TestBakeBuildsTheFrontendImage(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"/bin/optfrontend"}, cfg.Config.Entrypoint)
 	require.Contains(t, cfg.Config.Labels["moby.buildkit.frontend.caps"], "moby.buildkit.frontend.subrequests")
+
+	// The release target cross-compiles for both platforms.
+	rel := ref("e2e/optfrontend-bake:release")
+	must(t, bed.root, "buildx", "bake", "--file", "docker-bake.hcl",
+		"--set", "release.tags="+rel, "--set", "release.output=type=image,push=true", "release")
+	_, man := index(t, rel)
+	var got []string
+	for _, d := range man.Manifests {
+		if d.Platform != nil && d.Platform.OS != "unknown" {
+			got = append(got, d.Platform.String())
+		}
+	}
+	require.ElementsMatch(t, []string{"linux/amd64", "linux/arm64"}, got)
+	armImg := image(t, rel, &v1.Platform{OS: "linux", Architecture: "arm64"})
+	arm, err := armImg.ConfigFile()
+	require.NoError(t, err)
+	require.Equal(t, "arm64", arm.Architecture)
+	require.Equal(t, elf.EM_AARCH64, elfMachine(t, armImg, "bin/optfrontend"), "the arm64 image must carry an arm64 binary")
+}
+
+// elfMachine reads the machine an ELF file in an image was built for.
+func elfMachine(t *testing.T, img v1.Image, file string) elf.Machine {
+	t.Helper()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		require.NoError(t, err, "%s not found in the image", file)
+		if strings.TrimPrefix(h.Name, "/") != file {
+			continue
+		}
+		dt, err := io.ReadAll(tr)
+		require.NoError(t, err)
+		f, err := elf.NewFile(bytes.NewReader(dt))
+		require.NoError(t, err)
+		return f.Machine
+	}
 }
 
 func TestUnknownPassNamesTheOption(t *testing.T) {
