@@ -28,9 +28,11 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 }
 
 // SelectPasses returns the passes that the frontend options ask for, from
-// the BUILDKIT_OPT build arg.
+// the BUILDKIT_OPT build arg, configured by the other build args they
+// follow (BUILDKIT_CACHE_MOUNT_NS).
 func SelectPasses(opts map[string]string) ([]llbopt.Pass, error) {
-	passes, err := llbopt.Select(llbopt.Passes, opts["build-arg:"+BuildArgOpt])
+	cfg := llbopt.Config{CacheNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"]}
+	passes, err := llbopt.Select(llbopt.Passes(cfg), opts["build-arg:"+BuildArgOpt])
 	if err != nil {
 		return nil, fmt.Errorf("build arg %s: %w", BuildArgOpt, err)
 	}

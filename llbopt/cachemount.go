@@ -14,8 +14,8 @@ import (
 	"github.com/org/optfrontend/llbopt/pkgcache"
 )
 
-// cacheIDPrefix namespaces the cache mounts this pass adds, so that they
-// never share a cache with one the user declared.
+// cacheIDPrefix marks the cache mounts this pass adds, so that they never
+// share a cache with one the user declared.
 const cacheIDPrefix = "optfrontend/"
 
 // CacheMount gives every RUN that calls a package manager a cache mount at
@@ -25,7 +25,11 @@ const cacheIDPrefix = "optfrontend/"
 // neutralized, since the mount keeps it out now. A RUN that already mounts
 // something there, a script that cannot be parsed and a directory that
 // cannot be resolved are left alone, and the report says why.
-type CacheMount struct{}
+type CacheMount struct {
+	// Namespace prefixes every cache id, as BUILDKIT_CACHE_MOUNT_NS does
+	// for the mounts the user declares.
+	Namespace string
+}
 
 // Name implements Pass.
 func (CacheMount) Name() string { return "cachemount" }
@@ -90,7 +94,7 @@ func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.Exe
 		return out, nil
 	}
 	for _, c := range caches {
-		if err := addCacheMount(ctx, g, n, exec, c); err != nil {
+		if err := addCacheMount(ctx, g, n, exec, c, p.Namespace); err != nil {
 			return nil, err
 		}
 		out = append(out, Finding{Node: n, Changed: true, Message: fmt.Sprintf(
@@ -222,13 +226,13 @@ func within(p, dir string) bool {
 	return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
-func addCacheMount(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp, c pkgcache.Cache) error {
+func addCacheMount(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp, c pkgcache.Cache, namespace string) error {
 	m := &pb.Mount{
 		Input:     int64(pb.Empty),
 		Dest:      c.Dir,
 		Output:    int64(pb.SkipOutput),
 		MountType: pb.MountType_CACHE,
-		CacheOpt:  &pb.CacheOpt{ID: cacheIDPrefix + c.Tool + c.Dir, Sharing: sharing(c.Sharing)},
+		CacheOpt:  &pb.CacheOpt{ID: namespace + "/" + cacheIDPrefix + c.Tool + c.Dir, Sharing: sharing(c.Sharing)},
 	}
 	caps := []string{string(pb.CapExecMountCache), string(pb.CapExecMountCacheSharing)}
 	if c.Owner != nil {

@@ -54,15 +54,15 @@ func TestCacheMountAddsMounts(t *testing.T) {
 		locked []string
 	}{
 		{name: "pip", script: "pip install -r requirements.txt",
-			want: map[string]string{"/root/.cache/pip": "optfrontend/pip/root/.cache/pip"}},
+			want: map[string]string{"/root/.cache/pip": "/optfrontend/pip/root/.cache/pip"}},
 		{name: "pip cache dir from env", script: "pip install flask", opts: []llb.RunOption{llb.AddEnv("PIP_CACHE_DIR", "/pipcache")},
-			want: map[string]string{"/pipcache": "optfrontend/pip/pipcache"}},
+			want: map[string]string{"/pipcache": "/optfrontend/pip/pipcache"}},
 		{name: "npm in a chain", script: "cd /app && npm ci && npm run build",
-			want: map[string]string{"/root/.npm": "optfrontend/npm/root/.npm"}},
+			want: map[string]string{"/root/.npm": "/optfrontend/npm/root/.npm"}},
 		{name: "go build", script: "go mod download && go build -o /out ./...", opts: []llb.RunOption{llb.AddEnv("GOPATH", "/go")},
-			want: map[string]string{"/go/pkg/mod": "optfrontend/go-mod/go/pkg/mod", "/root/.cache/go-build": "optfrontend/go-build/root/.cache/go-build"}},
+			want: map[string]string{"/go/pkg/mod": "/optfrontend/go-mod/go/pkg/mod", "/root/.cache/go-build": "/optfrontend/go-build/root/.cache/go-build"}},
 		{name: "apt", script: "apt-get update && apt-get install -y gcc",
-			want:   map[string]string{"/var/lib/apt/lists": "optfrontend/apt-lists/var/lib/apt/lists", "/var/cache/apt": "optfrontend/apt-archives/var/cache/apt"},
+			want:   map[string]string{"/var/lib/apt/lists": "/optfrontend/apt-lists/var/lib/apt/lists", "/var/cache/apt": "/optfrontend/apt-archives/var/cache/apt"},
 			locked: []string{"/var/lib/apt/lists", "/var/cache/apt"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,6 +123,14 @@ func TestCacheMountLeavesAlone(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCacheMountNamespace(t *testing.T) {
+	g, err := Decode(runDef(t, "pip install flask"))
+	require.NoError(t, err)
+	_, err = CacheMount{Namespace: "proj"}.Apply(context.Background(), g)
+	require.NoError(t, err)
+	require.Equal(t, "proj/optfrontend/pip/root/.cache/pip", cacheMounts(findExec(t, g).Op.GetExec())["/root/.cache/pip"].CacheOpt.ID)
 }
 
 func TestCacheMountNonRootUserOwnsTheCache(t *testing.T) {

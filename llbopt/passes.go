@@ -1,8 +1,18 @@
 package llbopt
 
-// Passes lists every pass the frontend knows, in the order the pipeline runs
-// them. The order is the one place where passes meet: a pass never looks at
-// another's work except through the graph.
-var Passes = []Entry{
-	{Pass: CacheMount{}, Default: true},
+// Config is what passes take from the build's options.
+type Config struct {
+	// CacheNamespace is the BUILDKIT_CACHE_MOUNT_NS build arg: the cache
+	// mounts a pass adds are namespaced with it, as the stock frontend does
+	// for the user's own.
+	CacheNamespace string
+}
+
+// Passes lists every pass the frontend knows, configured by cfg, in the
+// order the pipeline runs them. The order is the one place where passes
+// meet: a pass never looks at another's work except through the graph.
+func Passes(cfg Config) []Entry {
+	return []Entry{
+		{Pass: CacheMount{Namespace: cfg.CacheNamespace}, Default: true},
+	}
 }
