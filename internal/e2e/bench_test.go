@@ -47,11 +47,7 @@ func BenchmarkRebuildAfterSourceChange(b *testing.B) {
 				st = append(st, timed(stock))
 				ot = append(ot, timed(opt))
 			}
-			ms, mo := median(st), median(ot)
-			b.ReportMetric(0, "ns/op")
-			b.ReportMetric(ms.Seconds(), "stock-s")
-			b.ReportMetric(mo.Seconds(), "optimized-s")
-			b.ReportMetric(mo.Seconds()/ms.Seconds(), "ratio")
+			reportRatio(b, st, ot)
 		})
 	}
 }
@@ -83,4 +79,65 @@ func copyDir(b *testing.B, src string) string {
 	dst := b.TempDir()
 	require.NoError(b, os.CopyFS(dst, os.DirFS(src)))
 	return dst
+}
+
+// BenchmarkRebuildAfterDependencyChange adds one new dependency per
+// iteration (a different one each time, so that no build is a plain cache
+// hit), then builds with the stock frontend and with the default passes, one
+// right after the other. With the cache mounts, the optimized build fetches
+// only the new package and reuses every compiled one.
+//
+//	go test -run '^$' -bench RebuildAfterDependencyChange -benchtime 3x ./internal/e2e
+func BenchmarkRebuildAfterDependencyChange(b *testing.B) {
+	for _, tc := range []struct {
+		example string
+		add     func(b *testing.B, dir, dep string)
+		deps    []string
+	}{
+		{"goserver", goGet, []string{"github.com/google/uuid@v1.6.0", "github.com/pkg/errors@v0.9.1", "github.com/davecgh/go-spew@v1.1.1", "gopkg.in/yaml.v3@v3.0.1", "github.com/pmezard/go-difflib@v1.0.0"}},
+		{"express", npmAdd, []string{"is-number@7.0.0", "kleur@4.1.5", "picocolors@1.1.1", "nanoid@3.3.11", "camelcase@6.3.0"}},
+	} {
+		// The framework may call the function more than once (b.N = 1
+		// first): every call takes dependencies no earlier call added.
+		next := 0
+		b.Run(tc.example, func(b *testing.B) {
+			require.LessOrEqual(b, next+b.N, len(tc.deps), "not enough distinct dependencies for -benchtime")
+			dir := copyDir(b, filepath.Join(bed.root, "examples", tc.example))
+			stock := func() { mustSolve(b, dir, "--opt", "cmdline=stock") }
+			opt := func() { mustSolve(b, dir) }
+			stock()
+			opt()
+			var st, ot []time.Duration
+			b.ResetTimer()
+			for range b.N {
+				tc.add(b, dir, tc.deps[next])
+				next++
+				st = append(st, timed(stock))
+				ot = append(ot, timed(opt))
+			}
+			reportRatio(b, st, ot)
+		})
+	}
+}
+
+// goGet adds a module requirement with the machine's go command.
+func goGet(b *testing.B, dir, dep string) {
+	b.Helper()
+	must(b, dir, "go", "get", dep)
+}
+
+// npmAdd adds a dependency to package.json and the lock file, without
+// installing it here.
+func npmAdd(b *testing.B, dir, dep string) {
+	b.Helper()
+	must(b, dir, "npm", "install", "--package-lock-only", "--no-audit", "--no-fund", dep)
+}
+
+// reportRatio reports the medians of the two series and their ratio.
+func reportRatio(b *testing.B, stock, opt []time.Duration) {
+	ms, mo := median(stock), median(opt)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(ms.Seconds(), "stock-s")
+	b.ReportMetric(mo.Seconds(), "optimized-s")
+	b.ReportMetric(mo.Seconds()/ms.Seconds(), "ratio")
 }
