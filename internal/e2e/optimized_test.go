@@ -11,6 +11,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/stretchr/testify/require"
+
+	"github.com/org/optfrontend/layerstat"
 )
 
 // mountReport matches the cachemount pass's report in buildx's output.
@@ -75,8 +77,9 @@ func sizeRow(t *testing.T, name string, stockImg, optImg v1.Image, stockFS, optF
 	cs, ls := compressed(t, stockImg)
 	co, lo := compressed(t, optImg)
 	us, uo := unpacked(stockFS), unpacked(optFS)
-	return fmt.Sprintf("%-10s compressed %6.1f MB -> %6.1f MB (%.2fx, %d -> %d layers)  files %6.1f MB -> %6.1f MB (%.2fx)",
-		name, mb(cs), mb(co), float64(co)/float64(cs), ls, lo, mb(us), mb(uo), float64(uo)/float64(us))
+	ws, wo := wasted(t, stockImg), wasted(t, optImg)
+	return fmt.Sprintf("%-10s compressed %6.1f MB -> %6.1f MB (%.2fx, %d -> %d layers)  files %6.1f MB -> %6.1f MB (%.2fx)  wasted %5.1f MB -> %5.1f MB",
+		name, mb(cs), mb(co), float64(co)/float64(cs), ls, lo, mb(us), mb(uo), float64(uo)/float64(us), mb(ws), mb(wo))
 }
 
 func compressed(t *testing.T, img v1.Image) (int64, int) {
@@ -96,6 +99,13 @@ func unpacked(fs map[string]fileEntry) int64 {
 		n += e.Size
 	}
 	return n
+}
+
+func wasted(t *testing.T, img v1.Image) int64 {
+	t.Helper()
+	st, err := layerstat.Analyze(img)
+	require.NoError(t, err)
+	return st.Wasted
 }
 
 func mb(n int64) float64 { return float64(n) / 1e6 }
