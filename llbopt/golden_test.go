@@ -1,0 +1,68 @@
+package llbopt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// goldenInput is a case's input.json: one RUN on an image.
+type goldenInput struct {
+	Script string   `json:"script"`
+	User   string   `json:"user"`
+	Env    []string `json:"env"`
+	Mount  string   `json:"mount"` // a cache mount the user declared
+}
+
+// TestCacheMountGolden applies the pass to each case under
+// testdata/cachemount/ and compares the graph's dump with want.txt.
+func TestCacheMountGolden(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("testdata", "cachemount", "*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			dt, err := os.ReadFile(filepath.Join(dir, "input.json"))
+			require.NoError(t, err)
+			var in goldenInput
+			require.NoError(t, json.Unmarshal(dt, &in))
+			var opts []llb.RunOption
+			if in.User != "" {
+				opts = append(opts, llb.User(in.User))
+			}
+			for _, kv := range in.Env {
+				k, v, _ := strings.Cut(kv, "=")
+				opts = append(opts, llb.AddEnv(k, v))
+			}
+			if in.Mount != "" {
+				opts = append(opts, llb.AddMount(in.Mount, llb.Scratch(), llb.AsPersistentCacheDir("mine", llb.CacheMountShared)))
+			}
+			g, err := Decode(runDef(t, in.Script, opts...))
+			require.NoError(t, err)
+			rep, err := CacheMount{}.Apply(context.Background(), g)
+			require.NoError(t, err)
+			var got bytes.Buffer
+			require.NoError(t, g.Dump(&got))
+			for _, f := range rep.Findings {
+				got.WriteString("# " + f.Message + "\n")
+			}
+			want := filepath.Join(dir, "want.txt")
+			if *update {
+				require.NoError(t, os.WriteFile(want, got.Bytes(), 0o644))
+			}
+			exp, err := os.ReadFile(want)
+			require.NoError(t, err, "run with -update to create it")
+			require.Equal(t, string(exp), got.String())
+		})
+	}
+}
