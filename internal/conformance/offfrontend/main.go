@@ -1,0 +1,50 @@
+// Command offfrontend is optfrontend with its passes off by default: the
+// frontend of the conformance runner's "off" mode (see ../README.md).
+//
+// BuildKit's Dockerfile test suite cannot pass a build arg to every test, so
+// this binary hands optfrontend's Build a client whose BuildOpts carry
+// build-arg:BUILDKIT_OPT=off unless the build already sets BUILDKIT_OPT. That
+// is what `--build-arg BUILDKIT_OPT=off` does to the frontend; only the
+// solver's own record of the request (provenance) does not show it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/gateway/grpcclient"
+	"github.com/moby/buildkit/util/appcontext"
+	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto"
+
+	"github.com/org/optfrontend/frontend"
+)
+
+const optKey = "build-arg:" + frontend.BuildArgOpt
+
+type offClient struct{ gwclient.Client }
+
+func (c offClient) BuildOpts() gwclient.BuildOpts {
+	o := c.Client.BuildOpts()
+	if _, ok := o.Opts[optKey]; !ok {
+		opts := maps.Clone(o.Opts)
+		if opts == nil {
+			opts = map[string]string{}
+		}
+		opts[optKey] = "off"
+		o.Opts = opts
+	}
+	return o
+}
+
+func main() {
+	build := func(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
+		return frontend.Build(ctx, offClient{c})
+	}
+	if err := grpcclient.RunFromEnvironment(appcontext.Context(), build); err != nil {
+		fmt.Fprintf(os.Stderr, "optfrontend (off): %+v\n", err)
+		os.Exit(1)
+	}
+}
