@@ -8,7 +8,7 @@ CACHE ?= $(or $(OPTFRONTEND_CACHE),$(HOME)/.cache/optfrontend)
 ENV := source $(CACHE)/env
 EXAMPLE ?= flask
 
-.PHONY: up down frontend-image demo test
+.PHONY: up down frontend-image demo test conformance conformance-quick
 
 up:
 	bash internal/testbed/up
@@ -29,6 +29,17 @@ demo: frontend-image
 		examples/$(EXAMPLE) && \
 	buildx imagetools inspect $$OPTFRONTEND_REGISTRY/examples/$(EXAMPLE):optimized
 
+# Unit and end-to-end tests, then a representative subset of BuildKit's own
+# Dockerfile test suite run against stock, passes-off and default optfrontend.
 test: up
-	$(ENV) && test -z "$$(gofmt -l $$(git ls-files '*.go'))" && go vet ./... && \
-		go test -count=1 -timeout 45m ./...
+	$(ENV) && unformatted=$$(gofmt -l $$(git ls-files '*.go')) && \
+		{ test -z "$$unformatted" || { echo "gofmt would change: $$unformatted"; exit 1; }; } && \
+		go vet ./... && go test -count=1 -timeout 45m ./...
+	$(ENV) && bash internal/conformance/run --quick
+
+# The whole upstream suite in all three modes (about 6 minutes warm).
+conformance: up
+	$(ENV) && bash internal/conformance/run
+
+conformance-quick: up
+	$(ENV) && bash internal/conformance/run --quick
