@@ -35,21 +35,30 @@ func BenchmarkRebuildAfterSourceChange(b *testing.B) {
 				require.NoError(b, err)
 				require.NoError(b, f.Close())
 			}
-			stock := func() { mustSolve(b, dir, "--opt", "cmdline=stock") }
-			opt := func() { mustSolve(b, dir) }
-			// Warm both: base images pulled, optfrontend's caches filled.
-			stock()
-			opt()
-			var st, ot []time.Duration
-			b.ResetTimer()
-			for i := range b.N {
-				touch(i)
-				st = append(st, timed(stock))
-				ot = append(ot, timed(opt))
-			}
-			reportRatio(b, st, ot)
+			i := 0
+			rebuildRounds(b, dir, func() { touch(i); i++ })
 		})
 	}
+}
+
+// rebuildRounds builds dir with the stock frontend and with optfrontend once
+// each to warm them (base images pulled, optfrontend's caches filled), then
+// b.N times: change, a stock build, an optimized build right after it. It
+// reports the medians and their ratio.
+func rebuildRounds(b *testing.B, dir string, change func()) {
+	b.Helper()
+	stock := func() { mustSolve(b, dir, "--opt", "cmdline=stock") }
+	opt := func() { mustSolve(b, dir) }
+	stock()
+	opt()
+	var st, ot []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		change()
+		st = append(st, timed(stock))
+		ot = append(ot, timed(opt))
+	}
+	reportRatio(b, st, ot)
 }
 
 // mustSolve builds a context with buildctl, without exporting. With no
@@ -103,19 +112,7 @@ func BenchmarkRebuildAfterDependencyChange(b *testing.B) {
 		b.Run(tc.example, func(b *testing.B) {
 			require.LessOrEqual(b, next+b.N, len(tc.deps), "not enough distinct dependencies for -benchtime")
 			dir := copyDir(b, filepath.Join(bed.root, "examples", tc.example))
-			stock := func() { mustSolve(b, dir, "--opt", "cmdline=stock") }
-			opt := func() { mustSolve(b, dir) }
-			stock()
-			opt()
-			var st, ot []time.Duration
-			b.ResetTimer()
-			for range b.N {
-				tc.add(b, dir, tc.deps[next])
-				next++
-				st = append(st, timed(stock))
-				ot = append(ot, timed(opt))
-			}
-			reportRatio(b, st, ot)
+			rebuildRounds(b, dir, func() { tc.add(b, dir, tc.deps[next]); next++ })
 		})
 	}
 }
