@@ -125,17 +125,6 @@ func (g *Graph) SourceInfo(loc *pb.Location) *pb.SourceInfo {
 	return g.infos[loc.SourceIndex]
 }
 
-// Users returns the nodes that take n as an input, in definition order.
-func (g *Graph) Users(n *Node) []*Node {
-	var users []*Node
-	for _, u := range g.nodes {
-		if slices.ContainsFunc(u.Inputs, func(e Edge) bool { return e.Node == n }) {
-			users = append(users, u)
-		}
-	}
-	return users
-}
-
 // Import adds the ops of a definition made with client/llb (a small state
 // such as a scratch FileOp that a pass mounts into an exec) to the graph,
 // reusing any op the graph already has, and returns the edge its terminal

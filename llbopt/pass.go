@@ -48,9 +48,6 @@ func NewPipeline(passes ...Pass) *Pipeline {
 	return &Pipeline{passes: passes}
 }
 
-// Passes returns the pipeline's passes in order.
-func (p *Pipeline) Passes() []Pass { return append([]Pass(nil), p.passes...) }
-
 // Run decodes def, applies every pass, validating the graph after each, and
 // encodes the result. When no pass changed anything it returns def itself,
 // so the daemon sees the definition exactly as dockerfile2llb made it.
