@@ -1,30 +1,40 @@
 package frontend
 
 import (
+	"slices"
 	"testing"
 
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/util/apicaps"
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/optfrontend/llbopt"
 )
 
 func TestSelectPasses(t *testing.T) {
-	def, err := SelectPasses(map[string]string{})
+	def, err := SelectPasses(gwclient.BuildOpts{})
 	require.NoError(t, err)
-	want, err := llbopt.Select(llbopt.Passes(llbopt.Config{}), "")
+	want, err := llbopt.Select(llbopt.Passes(llbopt.Config{LLBCaps: &apicaps.CapSet{}}), "")
 	require.NoError(t, err)
 	require.Equal(t, want, def)
 
-	ns, err := SelectPasses(map[string]string{"build-arg:BUILDKIT_CACHE_MOUNT_NS": "proj"})
+	ns, err := SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_CACHE_MOUNT_NS": "proj"}})
 	require.NoError(t, err)
 	require.Contains(t, ns, llbopt.CacheMount{Namespace: "proj"})
 
-	off, err := SelectPasses(map[string]string{"build-arg:BUILDKIT_OPT": "off"})
+	off, err := SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT": "off"}})
 	require.NoError(t, err)
 	require.Empty(t, off)
 
-	_, err = SelectPasses(map[string]string{"build-arg:BUILDKIT_OPT": "-nosuchpass"})
+	_, err = SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT": "-nosuchpass"}})
 	require.ErrorIs(t, err, llbopt.ErrUnknownPass)
 	require.ErrorContains(t, err, "build arg BUILDKIT_OPT")
 	require.ErrorContains(t, err, `"-nosuchpass"`)
+
+	all, err := SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_SQUASH": "true"}})
+	require.NoError(t, err)
+	require.True(t, slices.ContainsFunc(all, func(p llbopt.Pass) bool { s, ok := p.(llbopt.Squash); return ok && s.All }))
+
+	_, err = SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_SQUASH": "yes please"}})
+	require.ErrorContains(t, err, "build arg BUILDKIT_OPT_SQUASH")
 }

@@ -19,10 +19,21 @@ type optClient struct {
 
 	mu     sync.Mutex
 	warned map[string]bool
+	// layers remembers, per result the builder got, how the passes changed
+	// its layers, so that Build can make the image's history follow.
+	layers map[gwclient.Reference]layerPlan
+}
+
+// layerPlan is what the passes did to the layers of one solved result, and
+// the request as the builder made it, to solve again should the history not
+// match.
+type layerPlan struct {
+	edits    []llbopt.LayerEdit
+	original gwclient.SolveRequest
 }
 
 func newOptClient(c gwclient.Client, p *llbopt.Pipeline) *optClient {
-	return &optClient{Client: c, pipeline: p, warned: map[string]bool{}}
+	return &optClient{Client: c, pipeline: p, warned: map[string]bool{}, layers: map[gwclient.Reference]layerPlan{}}
 }
 
 // Solve runs the passes over the request's definition, reports their
@@ -38,8 +49,29 @@ func (c *optClient) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwcl
 	if err := c.warn(ctx, g, reports); err != nil {
 		return nil, err
 	}
+	original := req
 	req.Definition = def
-	return c.Client.Solve(ctx, req)
+	res, err := c.Client.Solve(ctx, req)
+	if err != nil || res == nil {
+		return res, err
+	}
+	var edits []llbopt.LayerEdit
+	for _, rep := range reports {
+		edits = append(edits, rep.Layers...)
+	}
+	if len(edits) > 0 {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if res.Ref != nil {
+			c.layers[res.Ref] = layerPlan{edits: edits, original: original}
+		}
+		for _, ref := range res.Refs {
+			if ref != nil {
+				c.layers[ref] = layerPlan{edits: edits, original: original}
+			}
+		}
+	}
+	return res, nil
 }
 
 // warn sends each finding once, even when a multi-platform build produces the

@@ -56,13 +56,18 @@ func TestCacheMountGolden(t *testing.T) {
 			for _, f := range rep.Findings {
 				got.WriteString("# " + f.Message + "\n")
 			}
-			want := filepath.Join(dir, "want.txt")
-			if *update {
-				require.NoError(t, os.WriteFile(want, got.Bytes(), 0o644))
-			}
-			exp, err := os.ReadFile(want)
-			require.NoError(t, err, "run with -update to create it")
-			require.Equal(t, string(exp), got.String())
+			golden(t, filepath.Join(dir, "want.txt"), got.Bytes())
 		})
 	}
+}
+
+// golden compares got with the file want, or rewrites it under -update.
+func golden(t *testing.T, want string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.WriteFile(want, got, 0o644))
+	}
+	exp, err := os.ReadFile(want)
+	require.NoError(t, err, "run with -update to create it")
+	require.Equal(t, string(exp), string(got))
 }

@@ -24,6 +24,25 @@ type Pass interface {
 type Report struct {
 	Pass     string
 	Findings []Finding
+	// Layers lists the changes a pass made to the layers the graph exports,
+	// which the image config's history must then follow.
+	Layers []LayerEdit
+}
+
+// LayerEdit is one change to the exported layers: consecutive layers of the
+// image now share one. Positions count from the image's last layer, since
+// the graph does not know how many layers the base image has.
+type LayerEdit struct {
+	// Kinds lists, base first, the instruction that makes each layer from
+	// the first merged one to the image's last: "RUN" for an exec, "COPY"
+	// for a file op (COPY, ADD or WORKDIR), so that the history entries can
+	// be checked against them before they change.
+	Kinds []string
+	// Merged is how many of the first Kinds' layers are now one: the last of
+	// them carries it and the others are empty.
+	Merged int
+	// Lines is where the merged steps are written.
+	Lines Location
 }
 
 // Finding is one change a pass made, or one it refused to make, at a place

@@ -1,11 +1,19 @@
 package llbopt
 
+import "github.com/moby/buildkit/util/apicaps"
+
 // Config is what passes take from the build's options.
 type Config struct {
 	// CacheNamespace is the BUILDKIT_CACHE_MOUNT_NS build arg: the cache
 	// mounts a pass adds are namespaced with it, as the stock frontend does
 	// for the user's own.
 	CacheNamespace string
+	// SquashAll is the BUILDKIT_OPT_SQUASH build arg: one layer per run of
+	// the target stage's steps, wasteful or not.
+	SquashAll bool
+	// LLBCaps are the builder's LLB capabilities, which decide what a pass
+	// may emit; nil when unknown.
+	LLBCaps *apicaps.CapSet
 }
 
 // Passes lists every pass the frontend knows, configured by cfg, in the
@@ -14,5 +22,6 @@ type Config struct {
 func Passes(cfg Config) []Entry {
 	return []Entry{
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace}, Default: true},
+		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps}, Default: true},
 	}
 }

@@ -19,6 +19,7 @@ type walker struct {
 	unresolved []error
 	unparsed   []error
 	seq        int
+	commands   []Command // non-nil only for Commands
 }
 
 // found is a finding with the order of the command it came from.

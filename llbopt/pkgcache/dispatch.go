@@ -27,6 +27,7 @@ func (w *walker) dispatch(c *call, funcs bool) {
 		}
 		return
 	}
+	w.record(c, base)
 	switch {
 	case w.shellCmd(c, base):
 	case w.pythonCmd(c, base):

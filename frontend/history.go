@@ -1,0 +1,161 @@
+package frontend
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/moby/buildkit/exporter/containerimage/exptypes"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+
+	"github.com/org/optfrontend/llbopt"
+)
+
+// followLayers makes the image config of every result whose layers a pass
+// changed list the same layers: each instruction keeps its history entry,
+// and those squashed into a later one become empty layers. When an entry
+// does not match the step it should stand for, the result is solved again
+// without the passes' layer changes, and a warning says so: an image whose
+// history lies about its layers is worse than a bigger one.
+func (c *optClient) followLayers(ctx context.Context, res *gwclient.Result) error {
+	if res == nil {
+		return nil
+	}
+	if res.Ref != nil {
+		ref, err := c.follow(ctx, res, res.Ref, exptypes.ExporterImageConfigKey)
+		if err != nil {
+			return err
+		}
+		res.Ref = ref
+	}
+	for id, ref := range res.Refs {
+		ref, err := c.follow(ctx, res, ref, exptypes.ExporterImageConfigKey+"/"+id)
+		if err != nil {
+			return err
+		}
+		res.Refs[id] = ref
+	}
+	return nil
+}
+
+func (c *optClient) follow(ctx context.Context, res *gwclient.Result, ref gwclient.Reference, key string) (gwclient.Reference, error) {
+	c.mu.Lock()
+	plan, ok := c.layers[ref]
+	c.mu.Unlock()
+	if !ok {
+		return ref, nil
+	}
+	cfg, ok := res.Metadata[key]
+	if !ok {
+		return ref, nil // not an image (a subrequest or a local export): no history to follow
+	}
+	patched, err := patchHistory(cfg, plan.edits)
+	if err == nil {
+		res.Metadata[key] = patched
+		return ref, nil
+	}
+	again, serr := c.Client.Solve(ctx, plan.original)
+	if serr != nil {
+		return nil, fmt.Errorf("solving without the layer changes: %w", serr)
+	}
+	unchanged, serr := again.SingleRef()
+	if serr != nil {
+		return nil, fmt.Errorf("solving without the layer changes: %w", serr)
+	}
+	msg := fmt.Sprintf("optfrontend squash: undone, the image keeps the Dockerfile's layers: %v", err)
+	if c.firstTime(msg) {
+		if werr := c.Client.Warn(ctx, "", msg, gwclient.WarnOpts{Level: 1}); werr != nil {
+			return nil, fmt.Errorf("reporting the undone squash: %w", werr)
+		}
+	}
+	return unchanged, nil
+}
+
+// patchHistory applies layer edits to an image config's history. Every
+// edit is checked against the history before any is applied.
+func patchHistory(config []byte, edits []llbopt.LayerEdit) ([]byte, error) {
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(config, &cfg); err != nil {
+		return nil, fmt.Errorf("reading the image config: %w", err)
+	}
+	var history []map[string]json.RawMessage
+	if err := json.Unmarshal(cfg["history"], &history); err != nil {
+		return nil, fmt.Errorf("reading the image history: %w", err)
+	}
+	var layers []int // indexes of the entries that have a layer
+	for i, h := range history {
+		var empty bool
+		if raw, ok := h["empty_layer"]; ok {
+			if err := json.Unmarshal(raw, &empty); err != nil {
+				return nil, fmt.Errorf("history entry %d: %w", i, err)
+			}
+		}
+		if !empty {
+			layers = append(layers, i)
+		}
+	}
+	type change struct {
+		entry   int
+		empty   bool
+		comment string
+	}
+	var changes []change
+	for _, e := range edits {
+		if len(e.Kinds) > len(layers) || e.Merged < 1 || e.Merged > len(e.Kinds) {
+			return nil, fmt.Errorf("the history lists %d layers, the squash of %s needs %d", len(layers), e.Lines, len(e.Kinds))
+		}
+		base := len(layers) - len(e.Kinds)
+		for i, kind := range e.Kinds {
+			var createdBy string
+			_ = json.Unmarshal(history[layers[base+i]]["created_by"], &createdBy)
+			if !madeBy(kind, createdBy) {
+				return nil, fmt.Errorf("history entry %q does not stand for a %s step", createdBy, kind)
+			}
+		}
+		for i := range e.Merged - 1 {
+			changes = append(changes, change{entry: layers[base+i], empty: true,
+				comment: fmt.Sprintf("optfrontend: in the layer of %s", e.Lines)})
+		}
+		changes = append(changes, change{entry: layers[base+e.Merged-1],
+			comment: fmt.Sprintf("optfrontend: one layer for %s", e.Lines)})
+	}
+	for _, ch := range changes {
+		h := history[ch.entry]
+		if ch.empty {
+			h["empty_layer"] = json.RawMessage("true")
+		}
+		var comment string
+		_ = json.Unmarshal(h["comment"], &comment)
+		if comment != "" {
+			comment += "; "
+		}
+		dt, err := json.Marshal(comment + ch.comment)
+		if err != nil {
+			return nil, err
+		}
+		h["comment"] = dt
+	}
+	dt, err := json.Marshal(history)
+	if err != nil {
+		return nil, fmt.Errorf("writing the image history: %w", err)
+	}
+	cfg["history"] = dt
+	return json.Marshal(cfg)
+}
+
+// madeBy tells whether a history entry's created_by is an instruction of
+// the kind a step's op makes.
+func madeBy(kind, createdBy string) bool {
+	switch kind {
+	case "RUN":
+		return strings.HasPrefix(createdBy, "RUN ")
+	case "COPY":
+		for _, p := range []string{"COPY ", "ADD ", "WORKDIR "} {
+			if strings.HasPrefix(createdBy, p) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,305 @@
+package llbopt
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
+)
+
+// Squash exports a run of consecutive steps as one layer holding their net
+// change when a step of the run deletes, moves or re-owns files an earlier
+// step of the run made, so that those files cost nothing in the image.
+//
+// Every step still runs, and is cached, as the Dockerfile wrote it; only the
+// layers of the image change. The run's last state is copied onto scratch
+// and diffed against the state before the run, which gives one layer with
+// the net change, deletions of earlier files included; the image is the
+// merge of what came before, that layer, and the layers after the run. A
+// run never crosses a stage boundary, a step whose state another op uses (a
+// stage that copies from it), a COPY --link or a step with no Dockerfile
+// line. The frontend rewrites the image's history from Report.Layers so
+// that every instruction is still listed.
+type Squash struct {
+	// All squashes every run of the target stage's steps, wasteful or not,
+	// as the BUILDKIT_OPT_SQUASH build arg asks.
+	All bool
+	// Caps are the builder's LLB capabilities: without diff and merge ops
+	// the pass changes nothing and says so.
+	Caps *apicaps.CapSet
+}
+
+// Name implements Pass.
+func (Squash) Name() string { return "squash" }
+
+// run is a range of steps, inclusive, exported as one layer.
+type run struct {
+	first, last int
+	why         string
+}
+
+// Apply implements Pass.
+func (p Squash) Apply(_ context.Context, g *Graph) (Report, error) {
+	var rep Report
+	term := g.Terminal()
+	if term == nil || term.Op.Op != nil || len(term.Inputs) != 1 {
+		return rep, nil
+	}
+	top := term.Inputs[0]
+	steps, start := layerChain(g, top)
+	users := edgeUsers(g)
+	var runs []run
+	if p.All {
+		runs = stageRuns(steps, users)
+	} else {
+		runs = p.wasteRuns(g, steps, start, users, &rep)
+	}
+	if len(runs) == 0 {
+		return rep, nil
+	}
+	if why := p.unsupported(); why != "" {
+		for _, r := range runs {
+			rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Message: fmt.Sprintf(
+				"did not squash %s: %s", span(steps, r), why)})
+		}
+		return rep, nil
+	}
+	term.Inputs[0] = p.rewrite(g, steps, runs, top)
+	for _, r := range runs {
+		var kinds []string
+		for _, s := range steps[r.first:] {
+			kinds = append(kinds, s.kind())
+		}
+		rep.Layers = append(rep.Layers, LayerEdit{Kinds: kinds, Merged: r.last - r.first + 1, Lines: span(steps, r)})
+		rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Changed: true, Message: fmt.Sprintf(
+			"exported %s (%d layers) as one layer of their net change: %s", span(steps, r), r.last-r.first+1, r.why)})
+	}
+	return rep, nil
+}
+
+func (p Squash) unsupported() string {
+	if p.Caps == nil {
+		return "the builder's capabilities are unknown"
+	}
+	for _, c := range []apicaps.CapID{pb.CapDiffOp, pb.CapMergeOp} {
+		if err := p.Caps.Supports(c); err != nil {
+			return fmt.Sprintf("the builder lacks %s (%v); the layers are as the Dockerfile makes them", c, err)
+		}
+	}
+	return ""
+}
+
+// wasteRuns finds, for each step that removes or alters files, the earliest
+// step of its segment that may have made them.
+func (p Squash) wasteRuns(g *Graph, steps []step, start Edge, users map[Edge]int, rep *Report) []run {
+	link := ""
+	if start.Node != nil && start.Node.Op.GetMerge() != nil {
+		if loc, ok := g.Location(start.Node); ok {
+			link = fmt.Sprintf("the COPY --link at line %d keeps the layers before it whole", loc.Start)
+		}
+	}
+	fx := make([]effects, len(steps))
+	for i, s := range steps {
+		fx[i] = stepEffects(s.node)
+	}
+	var runs []run
+	for k := range steps {
+		if len(fx[k].removes) == 0 || steps[k].stage < 0 {
+			continue
+		}
+		first, blocked := -1, link
+		for j := k - 1; j >= 0; j-- {
+			if why := boundary(steps, j, users); why != "" {
+				blocked = ""
+				if first < 0 && mayTouch(fx[:j+1], fx[k].removes) {
+					blocked = why
+				}
+				break
+			}
+			if anyOverlap(fx[j].writes, fx[k].removes) {
+				first = j
+			}
+		}
+		switch {
+		case first >= 0:
+			runs = append(runs, run{first: first, last: k, why: fmt.Sprintf("`%s` alters files the steps before it made", strings.Join(fx[k].removers, "`, `"))})
+		case blocked != "":
+			rep.Findings = append(rep.Findings, Finding{Node: steps[k].node, Message: fmt.Sprintf(
+				"left the layers as they are: `%s` may alter files an earlier step made, but %s", strings.Join(fx[k].removers, "`, `"), blocked)})
+		}
+	}
+	return mergeRuns(runs)
+}
+
+// stageRuns is every segment of the target stage's steps, for BUILDKIT_OPT_SQUASH.
+func stageRuns(steps []step, users map[Edge]int) []run {
+	if len(steps) == 0 || steps[len(steps)-1].stage < 0 {
+		return nil
+	}
+	target := steps[len(steps)-1].stage
+	var runs []run
+	last := len(steps) - 1
+	for k := len(steps) - 2; k >= -1; k-- {
+		if k >= 0 && steps[k].stage == target && boundary(steps, k, users) == "" {
+			continue
+		}
+		if last-(k+1) >= 1 {
+			runs = append([]run{{first: k + 1, last: last, why: "BUILDKIT_OPT_SQUASH asks for one layer per run of steps"}}, runs...)
+		}
+		if k < 0 || steps[k].stage != target {
+			break
+		}
+		last = k
+	}
+	return runs
+}
+
+// boundary says why steps j and j+1 cannot share a layer, "" when they can.
+func boundary(steps []step, j int, users map[Edge]int) string {
+	a, b := steps[j], steps[j+1]
+	switch {
+	case a.stage < 0 || b.stage < 0:
+		return fmt.Sprintf("the step before line %d has no Dockerfile line", b.loc.Start)
+	case a.stage != b.stage:
+		return fmt.Sprintf("a stage starts between lines %d and %d", a.loc.Start, b.loc.Start)
+	case users[a.out] > 1:
+		return fmt.Sprintf("another step uses the result of line %d", a.loc.Start)
+	}
+	return ""
+}
+
+func mayTouch(fx []effects, removes []string) bool {
+	for _, f := range fx {
+		if anyOverlap(f.writes, removes) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyOverlap(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if overlaps(x, y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mergeRuns joins runs that share a step; runs come ordered by last step.
+func mergeRuns(runs []run) []run {
+	var out []run
+	for _, r := range runs {
+		for len(out) > 0 && r.first <= out[len(out)-1].last {
+			prev := out[len(out)-1]
+			out = out[:len(out)-1]
+			r.first = min(r.first, prev.first)
+			r.why = prev.why + "; " + r.why
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// edgeUsers counts the references to each output in the graph.
+func edgeUsers(g *Graph) map[Edge]int {
+	users := map[Edge]int{}
+	for _, n := range g.Nodes() {
+		for _, e := range n.Inputs {
+			users[e]++
+		}
+	}
+	return users
+}
+
+// span is the Dockerfile lines a run covers.
+func span(steps []step, r run) Location {
+	a, b := steps[r.first].loc, steps[r.last].loc
+	return Location{File: a.File, Start: a.Start, End: max(b.End, b.Start)}
+}
+
+// rewrite returns the merge of the layers before the first run, each run's
+// net change, and the layers between and after the runs.
+func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
+	var parts []Edge
+	next := 0 // first step no part covers yet
+	for _, r := range runs {
+		lower := steps[r.first].prev
+		switch {
+		case next == 0 && lower.Node != nil:
+			parts = append(parts, lower)
+		case next > 0 && r.first > next:
+			parts = append(parts, p.diff(g, steps[next-1].out, lower, nil))
+		}
+		flat := p.flatten(g, steps, r)
+		if lower.Node == nil {
+			parts = append(parts, flat)
+		} else {
+			parts = append(parts, p.diff(g, lower, flat, steps[r.last].node))
+		}
+		next = r.last + 1
+	}
+	if next < len(steps) {
+		parts = append(parts, p.diff(g, steps[next-1].out, top, nil))
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	m := &pb.MergeOp{}
+	for i := range parts {
+		m.Inputs = append(m.Inputs, &pb.MergeInput{Input: int64(i)})
+	}
+	n := &Node{Op: &pb.Op{Op: &pb.Op_Merge{Merge: m}}, Inputs: parts, Metadata: internalMeta("merge the squashed layers", pb.CapMergeOp)}
+	g.Add(n)
+	return Edge{Node: n}
+}
+
+// flatten copies the run's last state onto scratch: one layer, with no
+// ancestry shared with the state before the run, so that the diff against
+// it is computed file by file rather than reusing the run's layers.
+func (p Squash) flatten(g *Graph, steps []step, r run) Edge {
+	last := steps[r.last].node
+	op := &pb.Op{
+		Platform:    last.Op.Platform,
+		Constraints: &pb.WorkerConstraints{},
+		Op: &pb.Op_File{File: &pb.FileOp{Actions: []*pb.FileAction{{
+			Input: -1, SecondaryInput: 0, Output: 0,
+			Action: &pb.FileAction_Copy{Copy: &pb.FileActionCopy{Src: "/", Dest: "/", Mode: -1, DirCopyContents: true, Timestamp: -1}},
+		}}}},
+	}
+	lines := span(steps, r)
+	n := &Node{Op: op, Inputs: []Edge{steps[r.last].out},
+		Metadata: internalMeta(fmt.Sprintf("squash %s: the whole filesystem, to diff", lines), pb.CapFileBase)}
+	if src := steps[r.first].node.Locations; len(src) > 0 {
+		n.Locations = []*pb.Location{{SourceIndex: src[0].SourceIndex, Ranges: []*pb.Range{{
+			Start: &pb.Position{Line: int32(lines.Start)}, End: &pb.Position{Line: int32(lines.End)}}}}}
+	}
+	g.Add(n)
+	return Edge{Node: n}
+}
+
+// diff adds a diff op. at, when set, lends the diff its Dockerfile lines.
+func (p Squash) diff(g *Graph, lower, upper Edge, at *Node) Edge {
+	op := &pb.Op{Op: &pb.Op_Diff{Diff: &pb.DiffOp{Lower: &pb.LowerDiffInput{Input: 0}, Upper: &pb.UpperDiffInput{Input: 1}}}}
+	n := &Node{Op: op, Inputs: []Edge{lower, upper}, Metadata: internalMeta("layers of the steps between squashed runs", pb.CapDiffOp)}
+	if at != nil {
+		n.Metadata = internalMeta("squash: the net change of the run", pb.CapDiffOp)
+	}
+	g.Add(n)
+	return Edge{Node: n}
+}
+
+func internalMeta(name string, caps ...apicaps.CapID) *pb.OpMetadata {
+	md := &pb.OpMetadata{
+		Description: map[string]string{"llb.customname": "[internal] optfrontend: " + name},
+		Caps:        map[string]bool{},
+	}
+	for _, c := range caps {
+		md.Caps[string(c)] = true
+	}
+	return md
+}

@@ -1,0 +1,198 @@
+package llbopt
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
+	capspb "github.com/moby/buildkit/util/apicaps/pb"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/org/optfrontend/internal/dftest"
+)
+
+func squash(t *testing.T, p Squash, dockerfile string) (*Graph, Report) {
+	t.Helper()
+	def, _ := dftest.Convert(t, dockerfile, "")
+	g, err := Decode(def)
+	require.NoError(t, err)
+	if p.Caps == nil {
+		p.Caps = dftest.AllCaps()
+	}
+	rep, err := p.Apply(context.Background(), g)
+	require.NoError(t, err)
+	require.NoError(t, g.Validate())
+	return g, rep
+}
+
+func editLines(rep Report) []string {
+	var out []string
+	for _, e := range rep.Layers {
+		out = append(out, fmt.Sprintf("%d-%d", e.Lines.Start, e.Lines.End))
+	}
+	return out
+}
+
+func messages(rep Report, changed bool) []string {
+	var out []string
+	for _, f := range rep.Findings {
+		if f.Changed == changed {
+			out = append(out, f.Message)
+		}
+	}
+	return out
+}
+
+func TestSquashRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		dockerfile string
+		runs       []string // line ranges squashed into one layer each
+		refusal    string   // a substring of the one refusal, if any
+	}{
+		{
+			name:       "apt steps split, then removed",
+			dockerfile: "FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\nRUN apt-get install -y wget\nRUN apt-get clean\nRUN rm -rf /var/lib/apt/lists/*\n",
+			runs:       []string{"2-6"},
+		},
+		{
+			name:       "one RUN that cleans up after itself",
+			dockerfile: "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\nCOPY . /app\n",
+		},
+		{
+			name:       "nothing removed",
+			dockerfile: "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n",
+		},
+		{
+			name:       "removal of files no step in the run made",
+			dockerfile: "FROM debian\nCOPY . /app\nRUN rm -rf /var/lib/apt/lists/*\n",
+		},
+		{
+			name:       "chown after copy takes the copy, not the installs before it",
+			dockerfile: "FROM ubuntu\nRUN apt-get update && apt-get install -y python3-pip\nCOPY requirements.txt .\nRUN pip3 install -r requirements.txt\nCOPY . /app\nRUN useradd -m app && chown -R app:app /app\n",
+			runs:       []string{"5-6"},
+		},
+		{
+			name:       "download removed after unpacking",
+			dockerfile: "FROM debian\nRUN curl -o /tmp/t.tgz https://example.com/t.tgz\nRUN tar -xzf /tmp/t.tgz -C /opt && rm /tmp/t.tgz\nCOPY . /src\n",
+			runs:       []string{"2-3"},
+		},
+		{
+			name:       "two runs, layers between kept",
+			dockerfile: "FROM debian\nRUN curl -o /tmp/t.tgz https://example.com/t.tgz\nRUN tar -xzf /tmp/t.tgz -C /opt && rm /tmp/t.tgz\nCOPY . /src\nRUN apt-get update\nRUN apt-get install -y make\nRUN apt-get clean && rm -rf /var/lib/apt/lists/*\n",
+			runs:       []string{"2-3", "5-7"},
+		},
+		{
+			name:       "removal in a later stage of what an earlier stage made",
+			dockerfile: "FROM debian AS base\nRUN apt-get update\nFROM base\nRUN rm -rf /var/lib/apt/lists/*\n",
+			refusal:    "a stage starts between lines 2 and 4",
+		},
+		{
+			name:       "COPY --link keeps the layers before it whole",
+			dockerfile: "FROM debian\nRUN apt-get update\nCOPY --link a /a\nRUN rm -rf /var/lib/apt/lists/*\n",
+			refusal:    "COPY --link",
+		},
+		{
+			name:       "a script that does not parse never starts a run",
+			dockerfile: "FROM debian\nRUN apt-get update\nRUN rm -rf /var/lib/apt/lists/* && (\n",
+		},
+		{
+			name:       "rm in an echo is text",
+			dockerfile: "FROM debian\nRUN apt-get update\nRUN echo rm -rf /var/lib/apt/lists/*\n",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, rep := squash(t, Squash{}, tc.dockerfile)
+			require.Equal(t, tc.runs, editLines(rep))
+			refusals := messages(rep, false)
+			if tc.refusal == "" {
+				require.Empty(t, refusals)
+			} else {
+				require.Len(t, refusals, 1)
+				require.Contains(t, refusals[0], tc.refusal)
+			}
+		})
+	}
+}
+
+func TestSquashAllIsOptIn(t *testing.T) {
+	df := "FROM node AS build\nRUN npm ci\nFROM python\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCOPY --from=build /out /app/static\n"
+	_, rep := squash(t, Squash{}, df)
+	require.Empty(t, rep.Layers)
+	_, rep = squash(t, Squash{All: true}, df)
+	require.Equal(t, []string{"4-7"}, editLines(rep))
+	require.Equal(t, []string{"COPY", "COPY", "RUN", "COPY"}, rep.Layers[0].Kinds)
+	require.Equal(t, 4, rep.Layers[0].Merged)
+}
+
+func TestSquashNeedsDiffAndMerge(t *testing.T) {
+	df := "FROM debian\nRUN apt-get update\nRUN rm -rf /var/lib/apt/lists/*\n"
+	def, _ := dftest.Convert(t, df, "")
+	var caps []*capspb.APICap
+	for _, c := range pb.Caps.All() {
+		if c.ID != string(pb.CapDiffOp) {
+			caps = append(caps, c)
+		}
+	}
+	noDiff := pb.Caps.CapSet(caps)
+	for name, caps := range map[string]*apicaps.CapSet{"unknown": nil, "no diff op": &noDiff} {
+		t.Run(name, func(t *testing.T) {
+			g, err := Decode(def)
+			require.NoError(t, err)
+			rep, err := Squash{Caps: caps}.Apply(context.Background(), g)
+			require.NoError(t, err)
+			require.Empty(t, rep.Layers)
+			require.Len(t, rep.Findings, 1)
+			require.Contains(t, rep.Findings[0].Message, "did not squash Dockerfile:2-3")
+			out, err := g.Encode()
+			require.NoError(t, err)
+			require.True(t, proto.Equal(def, out), "the graph is unchanged")
+		})
+	}
+}
+
+func TestSquashIsDeterministic(t *testing.T) {
+	df := "FROM debian\nRUN curl -o /tmp/t.tgz https://example.com/t.tgz\nRUN tar -xzf /tmp/t.tgz -C /opt && rm /tmp/t.tgz\nCOPY . /src\nRUN apt-get update\nRUN apt-get install -y make\nRUN apt-get clean && rm -rf /var/lib/apt/lists/*\n"
+	var first []byte
+	for range 3 {
+		g, _ := squash(t, Squash{}, df)
+		def, err := g.Encode()
+		require.NoError(t, err)
+		dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(def)
+		require.NoError(t, err)
+		if first == nil {
+			first = dt
+		}
+		require.Equal(t, first, dt)
+	}
+}
+
+// TestSquashGolden compares the squashed graph of each Dockerfile under
+// testdata/squash/ with its want.txt.
+func TestSquashGolden(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("testdata", "squash", "*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			dt, err := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+			require.NoError(t, err)
+			g, rep := squash(t, Squash{}, string(dt))
+			var got bytes.Buffer
+			require.NoError(t, g.Dump(&got))
+			for _, f := range rep.Findings {
+				got.WriteString("# " + f.Message + "\n")
+			}
+			for _, e := range rep.Layers {
+				fmt.Fprintf(&got, "# layers: %v, the first %d now one (%s)\n", e.Kinds, e.Merged, e.Lines)
+			}
+			golden(t, filepath.Join(dir, "want.txt"), got.Bytes())
+		})
+	}
+}
