@@ -22,6 +22,10 @@ type effects struct {
 	removes []string
 	// removers are the commands behind removes, for the report.
 	removers []string
+	// deletes is false only when the step is known to delete no file that
+	// existed before it: it may add files and change existing ones in place
+	// (chown, chmod, a rewrite), nothing more.
+	deletes bool
 }
 
 // anywhere is the prefix that overlaps every path.
@@ -36,7 +40,7 @@ func stepEffects(n *Node) effects {
 	switch op := n.Op.Op.(type) {
 	case *pb.Op_Exec:
 		if op.Exec.Meta == nil {
-			return effects{writes: []string{anywhere}}
+			return effects{writes: []string{anywhere}, deletes: true}
 		}
 		return execEffects(execOf(op.Exec))
 	case *pb.Op_File:
@@ -52,13 +56,15 @@ func stepEffects(n *Node) effects {
 			case *pb.FileAction_Rm:
 				fx.removes = append(fx.removes, clean(x.Rm.Path))
 				fx.removers = append(fx.removers, "rm "+x.Rm.Path)
+				fx.deletes = true
 			default:
 				fx.writes = append(fx.writes, anywhere)
+				fx.deletes = true
 			}
 		}
 		return fx
 	}
-	return effects{writes: []string{anywhere}}
+	return effects{writes: []string{anywhere}, deletes: true}
 }
 
 // execEffects reads a script command by command. A script that does not
@@ -67,10 +73,11 @@ func stepEffects(n *Node) effects {
 func execEffects(e pkgcache.Exec) effects {
 	cmds, err := pkgcache.Commands(e)
 	if err != nil {
-		return effects{writes: []string{anywhere}}
+		return effects{writes: []string{anywhere}, deletes: true}
 	}
 	var fx effects
 	for _, c := range cmds {
+		fx.deletes = fx.deletes || !keepsFiles(c)
 		w, r := commandEffects(c)
 		fx.writes = append(fx.writes, w...)
 		if len(r) > 0 {
@@ -146,6 +153,8 @@ func commandEffects(c pkgcache.Command) (writes, removes []string) {
 		return npmEffects(c, sub)
 	case "mkdir", "touch":
 		return paths(c, ops), nil
+	case "useradd", "adduser", "groupadd", "addgroup", "usermod", "groupmod":
+		return []string{"/etc", "/home", "/var"}, nil
 	case "cp", "ln", "install":
 		if len(ops) == 0 {
 			return nil, nil
@@ -160,6 +169,20 @@ func commandEffects(c pkgcache.Command) (writes, removes []string) {
 		return commandEffects(pkgcache.Command{Name: "pip", Args: c.Args[2:], Known: c.Known[2:], Cwd: c.Cwd, Text: c.Text})
 	}
 	return []string{anywhere}, nil
+}
+
+// keepsFiles tells whether a command is known never to delete a file that
+// existed before it ran: it only adds files, or changes them in place.
+func keepsFiles(c pkgcache.Command) bool {
+	switch c.Name {
+	case "echo", "printf", "true", "false", "test", "[", "cat", "ls", "id", "whoami", "which", "sleep", "command", "type", "set",
+		"chown", "chgrp", "chmod", "touch", "mkdir", "cp", "ln", "install", "tar", "unzip", "curl", "wget",
+		"useradd", "adduser", "groupadd", "addgroup", "usermod", "groupmod":
+		return true
+	case "sh", "bash", "dash", "ash", "zsh", "ksh":
+		return slices.Contains(c.Args, "-c") // the walk lists the script's own commands
+	}
+	return false
 }
 
 // pipWrites is where pip and its kin install: the interpreter's prefix and

@@ -38,6 +38,11 @@ func (Squash) Name() string { return "squash" }
 type run struct {
 	first, last int
 	why         string
+	// keeps is true when no step of the run deletes a file that existed
+	// before it, so the layer can be the files the run added or changed,
+	// read through a mount of its layers, with no walk of the whole
+	// filesystem.
+	keeps bool
 }
 
 // Apply implements Pass.
@@ -58,6 +63,14 @@ func (p Squash) Apply(_ context.Context, g *Graph) (Report, error) {
 	}
 	if len(runs) == 0 {
 		return rep, nil
+	}
+	for i, r := range runs {
+		runs[i].keeps = true
+		for _, st := range steps[r.first : r.last+1] {
+			if stepEffects(st.node).deletes {
+				runs[i].keeps = false
+			}
+		}
 	}
 	if why := p.unsupported(); why != "" {
 		for _, r := range runs {
@@ -233,18 +246,29 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 		case next == 0 && lower.Node != nil:
 			parts = append(parts, lower)
 		case next > 0 && r.first > next:
-			parts = append(parts, p.diff(g, steps[next-1].out, lower, nil))
+			parts = append(parts, p.diff(g, steps[next-1].out, lower, "layers between squashed runs"))
 		}
-		flat := p.flatten(g, steps, r)
-		if lower.Node == nil {
-			parts = append(parts, flat)
-		} else {
-			parts = append(parts, p.diff(g, lower, flat, steps[r.last].node))
+		switch {
+		case lower.Node == nil:
+			parts = append(parts, p.flatten(g, steps, r, steps[r.last].out, "the whole filesystem"))
+		case r.keeps:
+			// Mounted, a diff whose lower is an ancestor shows what the
+			// run's layers add or change; a copy of it onto scratch is one
+			// layer of just that.
+			added := p.diff(g, lower, steps[r.last].out, "the run's layers")
+			parts = append(parts, p.flatten(g, steps, r, added, "what the run added or changed"))
+		default:
+			// A deletion of an earlier file is a whiteout, which a mount
+			// does not show: diff the whole filesystem, copied onto
+			// scratch so that the differ compares files rather than
+			// reusing the run's layers.
+			flat := p.flatten(g, steps, r, steps[r.last].out, "the whole filesystem, to diff")
+			parts = append(parts, p.diff(g, lower, flat, "the net change of the run"))
 		}
 		next = r.last + 1
 	}
 	if next < len(steps) {
-		parts = append(parts, p.diff(g, steps[next-1].out, top, nil))
+		parts = append(parts, p.diff(g, steps[next-1].out, top, "layers after the squashed runs"))
 	}
 	if len(parts) == 1 {
 		return parts[0]
@@ -258,10 +282,9 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 	return Edge{Node: n}
 }
 
-// flatten copies the run's last state onto scratch: one layer, with no
-// ancestry shared with the state before the run, so that the diff against
-// it is computed file by file rather than reusing the run's layers.
-func (p Squash) flatten(g *Graph, steps []step, r run) Edge {
+// flatten copies src onto scratch: one layer, sharing no ancestry with the
+// state before the run.
+func (p Squash) flatten(g *Graph, steps []step, r run, src Edge, what string) Edge {
 	last := steps[r.last].node
 	op := &pb.Op{
 		Platform:    last.Op.Platform,
@@ -272,8 +295,8 @@ func (p Squash) flatten(g *Graph, steps []step, r run) Edge {
 		}}}},
 	}
 	lines := span(steps, r)
-	n := &Node{Op: op, Inputs: []Edge{steps[r.last].out},
-		Metadata: internalMeta(fmt.Sprintf("squash %s: the whole filesystem, to diff", lines), pb.CapFileBase)}
+	n := &Node{Op: op, Inputs: []Edge{src},
+		Metadata: internalMeta(fmt.Sprintf("squash %s: %s", lines, what), pb.CapFileBase)}
 	if src := steps[r.first].node.Locations; len(src) > 0 {
 		n.Locations = []*pb.Location{{SourceIndex: src[0].SourceIndex, Ranges: []*pb.Range{{
 			Start: &pb.Position{Line: int32(lines.Start)}, End: &pb.Position{Line: int32(lines.End)}}}}}
@@ -282,13 +305,10 @@ func (p Squash) flatten(g *Graph, steps []step, r run) Edge {
 	return Edge{Node: n}
 }
 
-// diff adds a diff op. at, when set, lends the diff its Dockerfile lines.
-func (p Squash) diff(g *Graph, lower, upper Edge, at *Node) Edge {
+// diff adds a diff op.
+func (p Squash) diff(g *Graph, lower, upper Edge, what string) Edge {
 	op := &pb.Op{Op: &pb.Op_Diff{Diff: &pb.DiffOp{Lower: &pb.LowerDiffInput{Input: 0}, Upper: &pb.UpperDiffInput{Input: 1}}}}
-	n := &Node{Op: op, Inputs: []Edge{lower, upper}, Metadata: internalMeta("layers of the steps between squashed runs", pb.CapDiffOp)}
-	if at != nil {
-		n.Metadata = internalMeta("squash: the net change of the run", pb.CapDiffOp)
-	}
+	n := &Node{Op: op, Inputs: []Edge{lower, upper}, Metadata: internalMeta("squash: "+what, pb.CapDiffOp)}
 	g.Add(n)
 	return Edge{Node: n}
 }

@@ -1,0 +1,147 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/stretchr/testify/require"
+)
+
+// parseRun parses one RUN instruction.
+func parseRun(t testing.TB, run string) *instructions.RunCommand {
+	t.Helper()
+	res, err := parser.Parse(strings.NewReader("FROM scratch\n" + run + "\n"))
+	require.NoError(t, err)
+	stages, _, err := instructions.Parse(res.AST, nil)
+	require.NoError(t, err)
+	return stages[0].Commands[0].(*instructions.RunCommand)
+}
+
+// callNames runs runCalls on a RUN and returns "name arg..." per command,
+// with non-literal words in angle brackets.
+func callNames(t testing.TB, run string, shell []string) ([]string, bool) {
+	t.Helper()
+	calls, ok := runCalls(parseRun(t, run), shell)
+	var out []string
+	for _, c := range calls {
+		words := []string{c.name}
+		for _, a := range c.args {
+			if a.lit {
+				words = append(words, a.val)
+			} else {
+				words = append(words, "<"+a.val+">")
+			}
+		}
+		out = append(out, strings.Join(words, " "))
+	}
+	return out, ok
+}
+
+func TestRunCalls(t *testing.T) {
+	sh := []string{"/bin/sh", "-c"}
+	for _, tc := range []struct {
+		name  string
+		run   string
+		shell []string
+		want  []string
+		bad   bool
+	}{
+		{name: "chain", run: "RUN apt-get update && apt-get install -y curl; rm -rf /x", want: []string{"apt-get update", "apt-get install -y curl", "rm -rf /x"}},
+		{name: "quotes", run: `RUN "apt-get" 'install' "-y" cu\rl`, want: []string{"apt-get install -y curl"}},
+		{name: "directory dropped", run: "RUN /usr/bin/apt-get install x", want: []string{"apt-get install x"}},
+		{name: "assignments", run: "RUN DEBIAN_FRONTEND=noninteractive apt-get install x", want: []string{"apt-get install x"}},
+		{name: "variable word", run: "RUN apt-get install $PKGS", want: []string{"apt-get install <$PKGS>"}},
+		{name: "echo", run: "RUN echo apt-get install x", want: []string{"echo apt-get install x"}},
+		{name: "wrappers", run: "RUN sudo -u root env -i A=1 nice -n 5 timeout -s KILL 60 apt-get install x", want: []string{"apt-get install x"}},
+		{name: "command -v is a lookup", run: "RUN command -v apt-get", want: nil},
+		{name: "sh -c", run: `RUN sh -ec "apt-get install x && echo done"`, want: []string{"apt-get install x", "echo done"}},
+		{name: "nested sh -c", run: `RUN bash -c "sh -c 'apk add gcc'"`, want: []string{"apk add gcc"}},
+		{name: "sh runs a file", run: "RUN sh ./install.sh", want: []string{"sh ./install.sh"}},
+		{name: "substitution", run: "RUN echo $(apt-get install -y x)", want: []string{"echo <$(apt-get install -y x)>", "apt-get install -y x"}},
+		{name: "pipeline and subshell", run: "RUN (cd /x && make) | tee log", want: []string{"cd /x", "make", "tee log"}},
+		{name: "function body", run: "RUN f() { apk add gcc; }; f", want: []string{"apk add gcc", "f"}},
+		{name: "heredoc script", run: "RUN <<EOF\napk add gcc\napk del gcc\nEOF", want: []string{"apk add gcc", "apk del gcc"}},
+		{name: "heredoc with shebang", run: "RUN <<EOF\n#!/bin/bash\napk add gcc\nEOF", want: []string{"apk add gcc"}},
+		{name: "python heredoc", run: "RUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF", bad: true},
+		{name: "heredoc fed to a shell", run: "RUN bash <<'EOF'\napk add gcc\nEOF", want: []string{"apk add gcc"}},
+		{name: "here-string", run: "RUN bash <<< 'apk add gcc'", want: []string{"apk add gcc"}},
+		{name: "redirect", run: "RUN echo x > /etc/apt/apt.conf.d/a", want: []string{"echo x"}},
+		{name: "exec form", run: `RUN ["apk", "add", "gcc"]`, want: []string{"apk add gcc"}},
+		{name: "exec form sh -c", run: `RUN ["/bin/sh", "-c", "apk add gcc"]`, want: []string{"apk add gcc"}},
+		{name: "bash SHELL", run: "RUN [[ -f x ]] && apk add gcc", shell: []string{"/bin/bash", "-o", "pipefail", "-c"}, want: []string{"apk add gcc"}},
+		{name: "powershell SHELL", run: "RUN apk add gcc", shell: []string{"pwsh", "-c"}, bad: true},
+		{name: "does not parse", run: "RUN apk add gcc; if then", bad: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			shell := tc.shell
+			if shell == nil {
+				shell = sh
+			}
+			got, ok := callNames(t, tc.run, shell)
+			require.Equal(t, !tc.bad, ok)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	calls, ok := runCalls(parseRun(t, `RUN echo 'APT::Install-Recommends "0";' >> /etc/apt/apt.conf.d/00x 2>/dev/null`), []string{"/bin/sh", "-c"})
+	require.True(t, ok)
+	require.Len(t, calls, 1)
+	require.Equal(t, []string{"/etc/apt/apt.conf.d/00x"}, calls[0].outputs)
+	require.True(t, aptConfigNoRecommends(calls))
+}
+
+func TestPackageOp(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  string
+		want pkgOp
+		ok   bool
+	}{
+		{cmd: "apt-get install -y gcc=4:12 libc6-dev:amd64 git/bookworm", want: pkgOp{install: true, apt: true, pkgs: []string{"gcc", "libc6-dev", "git"}}, ok: true},
+		{cmd: "apt-get -o Dpkg::Options::=--force-confold -t bookworm install x", want: pkgOp{install: true, apt: true, pkgs: []string{"x"}}, ok: true},
+		{cmd: "apt-get install -oAPT::Install-Recommends=0 x", want: pkgOp{install: true, apt: true, noRecommends: true, pkgs: []string{"x"}}, ok: true},
+		{cmd: "apt-get purge -y --auto-remove gcc", want: pkgOp{remove: true, apt: true, pkgs: []string{"gcc"}}, ok: true},
+		{cmd: "apk add --no-cache -t .deps gcc~12", want: pkgOp{install: true, group: ".deps", pkgs: []string{"gcc"}}, ok: true},
+		{cmd: "apk --no-cache add --virtual=.deps gcc", want: pkgOp{install: true, group: ".deps", pkgs: []string{"gcc"}}, ok: true},
+		{cmd: "dnf install -y --setopt=install_weak_deps=False gcc-c++", want: pkgOp{install: true, pkgs: []string{"gcc-c++"}}, ok: true},
+		{cmd: "apt-get update", ok: false},
+		{cmd: "pip install gcc", ok: false},
+	} {
+		t.Run(tc.cmd, func(t *testing.T) {
+			calls, ok := runCalls(parseRun(t, "RUN "+tc.cmd), []string{"/bin/sh", "-c"})
+			require.True(t, ok)
+			require.Len(t, calls, 1)
+			got, ok := packageOp(calls[0])
+			require.Equal(t, tc.ok, ok)
+			if tc.ok {
+				require.Equal(t, tc.want, got)
+			}
+		})
+	}
+}
+
+func TestIsBuildTool(t *testing.T) {
+	for _, p := range []string{"gcc", "g++-12", "clang-15", "build-essential", "build-base", "openjdk-17-jdk-headless", "openjdk17", "python3-pip", "python3.11-pip", "py3-pip", "golang-1.21-go", "java-17-openjdk-devel"} {
+		require.True(t, isBuildTool(p), p)
+	}
+	for _, p := range []string{"curl", "libgcc-s1", "gcc-12-base", "openjdk-17-jre", "openjdk17-jre", "python3", "ca-certificates", "makedev"} {
+		require.False(t, isBuildTool(p), p)
+	}
+}
+
+func TestIsSecret(t *testing.T) {
+	files := map[string]string{"k.pem": "-----BEGIN RSA PRIVATE KEY-----", "c.pem": "-----BEGIN CERTIFICATE-----", ".npmrc": "//r/:_authToken=x"}
+	read := func(p string) ([]byte, bool) { dt, ok := files[p]; return []byte(dt), ok }
+	unknown := func(string) ([]byte, bool) { return nil, false }
+	for _, p := range []string{".env", "app/.env.production", "id_rsa", "home/me/.ssh/id_ed25519", "k.pem", "tls.key", "keystore.p12", ".aws/credentials", "x/.aws/credentials", ".git-credentials", ".netrc", ".npmrc"} {
+		require.True(t, isSecret(p, read), p)
+	}
+	for _, p := range []string{".env.example", "env.py", "id_rsa.pub", "c.pem", "credentials", "aws/credentials.go", ".envrc"} {
+		require.False(t, isSecret(p, read), p)
+	}
+	require.True(t, isSecret("c.pem", unknown), "a .pem whose content is unknown counts")
+	require.False(t, isSecret(".npmrc", unknown), "an .npmrc whose content is unknown does not")
+}
