@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -87,7 +88,10 @@ func isArchive(name string) bool {
 // secret-looking files.
 func checkContextCopies(c *checker) {
 	copies := contextCopies(c.df)
-	files, haveFiles := c.inputs.contextFiles()
+	if len(copies) == 0 {
+		return
+	}
+	files, haveFiles := c.inputs.contextFiles(copiedPaths(copies))
 	for _, cp := range copies {
 		if broadCopy(cp, files) {
 			if has, known := c.inputs.dockerignore(); known && !has {
@@ -110,6 +114,26 @@ func checkContextCopies(c *checker) {
 			c.report(&RuleSecretFileCopied, cp.r.cmd.Comments(), cp.r.cmd.Location(), RuleSecretFileCopied.Format(secrets))
 		}
 	}
+}
+
+// copiedPaths are the context paths copies name, for ContextFiles.
+func copiedPaths(copies []contextCopy) []string {
+	var paths []string
+	for _, cp := range copies {
+		for _, src := range cp.srcs {
+			p := contextPath(src)
+			if src == "" || slices.Contains(paths, p) {
+				continue
+			}
+			paths = append(paths, p)
+		}
+	}
+	for i, p := range paths {
+		if p == "" {
+			paths[i] = "."
+		}
+	}
+	return paths
 }
 
 // instructionText is the instruction as written, shortened for a message.

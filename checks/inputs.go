@@ -31,14 +31,16 @@ func (in *inputs) fail(action string, err error) {
 	in.errs = append(in.errs, fmt.Errorf("%w: %s: %w", ErrInput, action, err))
 }
 
-// contextFiles returns the context's files, or false when they are unknown.
-func (in *inputs) contextFiles() ([]string, bool) {
+// contextFiles returns the context's files at, under or matching paths, or
+// false when they are unknown. It asks once: the first paths are all
+// there are.
+func (in *inputs) contextFiles(paths []string) ([]string, bool) {
 	if in.opt.ContextFiles == nil {
 		return nil, false
 	}
 	if !in.filesDone {
 		in.filesDone = true
-		files, err := in.opt.ContextFiles(in.ctx)
+		files, err := in.opt.ContextFiles(in.ctx, paths)
 		if err != nil {
 			in.fail("listing build context", err)
 		} else {

@@ -219,7 +219,7 @@ RUN apt-get update && apt-get install -y gcc
 func TestInputErrors(t *testing.T) {
 	opt := options()
 	opt.ImageExists = func(context.Context, string) (bool, error) { return false, errors.New("registry down") }
-	opt.ContextFiles = func(context.Context) ([]string, error) { return nil, errors.New("context gone") }
+	opt.ContextFiles = func(context.Context, []string) ([]string, error) { return nil, errors.New("context gone") }
 	got, err := check(t, "FROM python:3.12\nCOPY . .\n", opt)
 	require.ErrorIs(t, err, ErrInput)
 	require.NotErrorIs(t, err, ErrViolation)

@@ -38,8 +38,13 @@ type Options struct {
 	Dockerignore func(ctx context.Context) (bool, error)
 	// ContextFiles lists the regular files of the build context that a COPY
 	// can see, that is after .dockerignore, as slash-separated paths
-	// relative to the context root. SecretFileCopied needs it.
-	ContextFiles func(ctx context.Context) ([]string, error)
+	// relative to the context root. paths are the context paths the
+	// checked COPY and ADD instructions name (clean, relative, "." for the
+	// root, patterns as written): the files at, under or matching them are
+	// all the checks need, so that a frontend can list the context through
+	// llb.FollowPaths(paths) as stock loads it, not transfer all of it.
+	// SecretFileCopied needs it.
+	ContextFiles func(ctx context.Context, paths []string) ([]string, error)
 	// ReadFile returns the content of a file ContextFiles listed. Without
 	// it a .npmrc is not reported (only its content says if it holds a
 	// token) and any *.pem or *.key is; with it, only those holding a

@@ -20,7 +20,7 @@ var seedWant = map[string][]string{
 	"000-single-stage-build-tools": {"RunAsRoot@3", "AptInstallRecommends@5", "BuildToolsInFinalStage@5", "NoDockerignore@8", "SecretFileCopied@8"},
 	"000-cleanup-separate-layer":   {"RunAsRoot@2", "AptInstallRecommends@3"},
 	"001-slow-layer-order":         {"RunAsRoot@2", "NoDockerignore@4", "SecretFileCopied@4"},
-	"001-good-go":                  {"NoDockerignore@7", "SecretFileCopied@7", "UnpinnedBaseImage@10"},
+	"001-good-go":                  {"NoDockerignore@9", "SecretFileCopied@9", "UnpinnedBaseImage@12"},
 	"002-large-base-images":        {"FullBaseImage@5", "RunAsRoot@5"},
 	"002-single-stage":             {"BuildToolsInFinalStage@4", "NoDockerignore@10", "SecretFileCopied@10"},
 	"002-separate-runs":            {"RunAsRoot@3", "AptInstallRecommends@5", "AptInstallRecommends@6"},

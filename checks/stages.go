@@ -164,14 +164,6 @@ func (df *dockerfile) chain() []*stage {
 	return out
 }
 
-// label names a stage in messages.
-func (s *stage) label() string {
-	if s.Name != "" {
-		return s.Name
-	}
-	return "FROM " + s.BaseName
-}
-
 // imageRef is a base image reference split into name, tag and digest.
 type imageRef struct {
 	name, tag, digest string

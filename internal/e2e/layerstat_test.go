@@ -10,10 +10,11 @@ import (
 
 // TestLayerstatOnABuiltImage checks the analyzer on an image the real
 // daemon built with a known waste: 1 MiB written by one RUN and deleted by
-// the next.
+// the next. Built with the default passes, the same Dockerfile wastes
+// nothing: the squash pass exports the two steps as one layer.
 func TestLayerstatOnABuiltImage(t *testing.T) {
 	r := ref("e2e/waste:test")
-	optBuild(t, "testdata/waste", r)
+	stockBuild(t, "testdata/waste", r)
 	st, err := layerstat.Analyze(image(t, r, nil))
 	require.NoError(t, err)
 	require.Equal(t, int64(1<<20), st.Wasted)
@@ -21,4 +22,19 @@ func TestLayerstatOnABuiltImage(t *testing.T) {
 	require.Equal(t, "/download.bin", st.Top[0].Path)
 	require.Equal(t, len(st.Layers)-2, st.Top[0].AddedIn)
 	require.Equal(t, len(st.Layers)-1, st.Top[0].RemovedIn)
+}
+
+func TestSquashRemovesAKnownWaste(t *testing.T) {
+	stockRef, optRef := ref("e2e/waste:stock"), ref("e2e/waste:optimized")
+	stockBuild(t, "testdata/waste", stockRef)
+	out := optBuild(t, "testdata/waste", optRef)
+	require.Contains(t, out, "optfrontend squash: exported Dockerfile:")
+	stock, err := layerstat.Analyze(image(t, stockRef, nil))
+	require.NoError(t, err)
+	opt, err := layerstat.Analyze(image(t, optRef, nil))
+	require.NoError(t, err)
+	require.Equal(t, int64(1<<20), stock.Wasted)
+	require.Zero(t, opt.Wasted)
+	require.Len(t, opt.Layers, len(stock.Layers)-1)
+	require.Equal(t, filesystem(t, image(t, stockRef, nil)), filesystem(t, image(t, optRef, nil)))
 }
