@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -147,8 +148,9 @@ func TestCheckLikeStock(t *testing.T) {
 	}
 }
 
-// lintBoth is what the frontend's lint subrequest returns: stock's
-// results, then Lint's added to them.
+// lintBoth is what the frontend's lint subrequest returns: stock's result,
+// decoded from its result.json as the frontend receives it from
+// builder.Build, with Lint's warnings added.
 func lintBoth(t *testing.T, df string) *lint.LintResults {
 	t.Helper()
 	ctx := context.Background()
@@ -157,13 +159,23 @@ func lintBoth(t *testing.T, df string) *lint.LintResults {
 	require.NoError(t, err)
 	smap := llb.NewSourceMap(&src, "Dockerfile", "Dockerfile", []byte(df))
 	smap.Definition = def
-	results, err := dockerfile2llb.DockerfileLint(ctx, []byte(df), dockerfile2llb.ConvertOpt{SourceMap: smap})
+	stock, err := dockerfile2llb.DockerfileLint(ctx, []byte(df), dockerfile2llb.ConvertOpt{SourceMap: smap})
 	require.NoError(t, err)
-	require.NoError(t, Lint(ctx, []byte(df), smap, Options{}, results))
+	res, err := stock.ToResult(nil)
+	require.NoError(t, err)
+	var results lint.LintResults
+	require.NoError(t, json.Unmarshal(res.Metadata["result.json"], &results))
+
+	require.NoError(t, Lint(ctx, []byte(df), smap, Options{}, &results))
 	require.Len(t, results.Sources, 1, "one source for both")
-	_, err = results.ToResult(nil)
+	res, err = results.ToResult(nil)
 	require.NoError(t, err)
-	return results
+	status := "0"
+	if len(results.Warnings) > 0 || results.Error != nil {
+		status = "1"
+	}
+	require.Equal(t, status, string(res.Metadata["result.statuscode"]))
+	return &results
 }
 
 // TestLintAllStages checks that --check without a target looks at every

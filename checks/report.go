@@ -41,7 +41,8 @@ func BuildWarn(ctx context.Context, warn SourceWarnFunc) linter.LintWarnFunc {
 // stock's for the same Dockerfile: the source is smap, the one stock
 // added, so the warnings share its index. As stock's DockerfileLint does,
 // an empty Target checks every stage. A violation under error=true becomes
-// results.Error when stock set none. A Dockerfile stock could not lint is
+// results.Error, or joins the list of stock's own violation there. A
+// Dockerfile stock could not lint is
 // left to stock's error: Lint adds nothing and returns nil. The error is
 // an ErrInput one, which the subrequest should not fail for, or ctx's.
 func Lint(ctx context.Context, dt []byte, smap *llb.SourceMap, opt Options, results *lint.LintResults) error {

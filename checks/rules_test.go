@@ -255,3 +255,24 @@ func TestCanceled(t *testing.T) {
 	err := Run(ctx, []byte("FROM alpine\n"), Options{}, nil)
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+// TestContextPaths checks what the checks ask of the context: only the
+// paths the used stages' COPY and ADD name, once.
+func TestContextPaths(t *testing.T) {
+	var asked [][]string
+	opt := options()
+	opt.ContextFiles = func(ctx context.Context, paths []string) ([]string, error) {
+		asked = append(asked, paths)
+		return appProject.files(ctx, paths)
+	}
+	df := "FROM alpine:3.19 AS build\nCOPY ./src/ requirements.txt /x/\nFROM alpine:3.19 AS unused\nCOPY secrets /s\n" +
+		"FROM alpine:3.19\nCOPY . /app\nCOPY *.py /y/\nADD https://example.com/a /a\nCOPY --from=build /x /x\nCOPY requirements.txt /r\n"
+	_, err := check(t, df, opt)
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{"src", "requirements.txt", ".", "*.py"}}, asked)
+
+	asked = nil
+	_, err = check(t, "FROM alpine:3.19\nCOPY --from=build /x /x\n", opt)
+	require.NoError(t, err)
+	require.Empty(t, asked, "no copy from the context, nothing to list")
+}

@@ -99,7 +99,7 @@ func Run(ctx context.Context, dt []byte, opt Options, warn linter.LintWarnFunc) 
 	if err != nil {
 		return err
 	}
-	c := &checker{ctx: ctx, opt: opt, df: df, lint: lint, inputs: newInputs(ctx, opt)}
+	c := &checker{df: df, lint: lint, inputs: newInputs(ctx, opt)}
 	for _, check := range allChecks {
 		check(c)
 	}
@@ -158,8 +158,6 @@ type finding struct {
 
 // checker is the state one Run shares between its checks.
 type checker struct {
-	ctx    context.Context
-	opt    Options
 	df     *dockerfile
 	lint   *linter.Linter
 	inputs *inputs
