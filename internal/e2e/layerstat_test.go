@@ -37,4 +37,20 @@ func TestSquashRemovesAKnownWaste(t *testing.T) {
 	require.Zero(t, opt.Wasted)
 	require.Len(t, opt.Layers, len(stock.Layers)-1)
 	require.Equal(t, filesystem(t, image(t, stockRef, nil)), filesystem(t, image(t, optRef, nil)))
+
+	// docker history still lists both instructions; the first is now an
+	// empty layer and the second carries the net change.
+	stockCfg, err := image(t, stockRef, nil).ConfigFile()
+	require.NoError(t, err)
+	optCfg, err := image(t, optRef, nil).ConfigFile()
+	require.NoError(t, err)
+	require.Len(t, optCfg.History, len(stockCfg.History))
+	n := len(optCfg.History)
+	for i, h := range optCfg.History {
+		require.Equal(t, stockCfg.History[i].CreatedBy, h.CreatedBy)
+		require.Equal(t, stockCfg.History[i].EmptyLayer || i == n-2, h.EmptyLayer, "history entry %d (%s)", i, h.CreatedBy)
+	}
+	require.Contains(t, optCfg.History[n-2].Comment, "optfrontend: in the layer of Dockerfile:3-4")
+	require.Contains(t, optCfg.History[n-1].Comment, "optfrontend: one layer for Dockerfile:3-4")
+	require.Len(t, optCfg.RootFS.DiffIDs, len(stockCfg.RootFS.DiffIDs)-1)
 }
