@@ -13,7 +13,7 @@ fail() { echo "chownapp smoke: FAIL: $*" >&2; exit 1; }
 [ "$(stat -c %U pages/layers.md)" = appuser ] || fail "pages/layers.md is not appuser's"
 touch pages/.writable 2>/dev/null || fail "appuser cannot write in pages/"
 
-PORT=18082 HOST=127.0.0.1
+PORT=18086 HOST=127.0.0.1
 export PORT HOST
 python3 app.py &
 pid=$!
