@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
 
 	"github.com/org/optfrontend/llbopt"
 )
@@ -25,19 +27,68 @@ const BuildArgSquash = "BUILDKIT_OPT_SQUASH"
 // function only chooses the passes and hands the stock builder a client that
 // runs them.
 func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
-	passes, err := SelectPasses(c.BuildOpts())
+	bo := c.BuildOpts()
+	passes, err := SelectPasses(bo)
 	if err != nil {
 		return nil, err
 	}
 	oc := newOptClient(c, llbopt.NewPipeline(passes...))
+	req := bo.Opts["requestid"]
+	var adv *advice
+	if ChecksEnabled(bo.Opts) && (req == "" || req == lint.SubrequestLintDefinition.Name) {
+		adv = newAdvice(ctx, c)
+	}
+	if adv != nil && req == "" {
+		if err := adv.warn(ctx); err != nil {
+			return nil, err
+		}
+	}
 	res, err := builder.Build(ctx, oc)
 	if err != nil {
 		return nil, err
+	}
+	if adv != nil && req != "" {
+		return adv.lint(ctx, res)
 	}
 	if err := oc.followLayers(ctx, res); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// checksWord is the BUILDKIT_OPT word for the build checks (package
+// checks), which run beside the passes but change no graph.
+const checksWord = "checks"
+
+// ChecksEnabled tells whether the build checks run: unless BUILDKIT_OPT
+// says off or none (without naming checks again after it) or -checks.
+func ChecksEnabled(opts map[string]string) bool {
+	_, on := splitChecks(opts["build-arg:"+BuildArgOpt])
+	return on
+}
+
+// splitChecks takes the words about the checks out of a BUILDKIT_OPT value
+// and says whether they end up on; off, none, all and default apply to
+// them as to the passes.
+func splitChecks(spec string) (passes string, on bool) {
+	on = true
+	var rest []string
+	for _, w := range strings.FieldsFunc(spec, func(r rune) bool { return r == ',' || r == ' ' }) {
+		switch strings.ToLower(w) {
+		case "off", "none":
+			on = false
+		case "all", "default":
+			on = true
+		case checksWord, "+" + checksWord:
+			on = true
+			continue
+		case "-" + checksWord:
+			on = false
+			continue
+		}
+		rest = append(rest, w)
+	}
+	return strings.Join(rest, ","), on
 }
 
 // SelectPasses returns the passes that the frontend options ask for, from
@@ -54,7 +105,8 @@ func SelectPasses(bo gwclient.BuildOpts) ([]llbopt.Pass, error) {
 		}
 		cfg.SquashAll = all
 	}
-	passes, err := llbopt.Select(llbopt.Passes(cfg), opts["build-arg:"+BuildArgOpt])
+	spec, _ := splitChecks(opts["build-arg:"+BuildArgOpt])
+	passes, err := llbopt.Select(llbopt.Passes(cfg), spec)
 	if err != nil {
 		return nil, fmt.Errorf("build arg %s: %w", BuildArgOpt, err)
 	}

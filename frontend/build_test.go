@@ -38,3 +38,26 @@ func TestSelectPasses(t *testing.T) {
 	_, err = SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_SQUASH": "yes please"}})
 	require.ErrorContains(t, err, "build arg BUILDKIT_OPT_SQUASH")
 }
+
+func TestChecksWord(t *testing.T) {
+	for _, tc := range []struct {
+		spec, passes string
+		on           bool
+	}{
+		{"", "", true},
+		{"off", "off", false},
+		{"none", "none", false},
+		{"off,+checks", "off", true},
+		{"-checks", "", false},
+		{"-cachemount checks", "-cachemount", true},
+		{"off,all", "off,all", true},
+		{"-checks,default", "default", true},
+	} {
+		passes, on := splitChecks(tc.spec)
+		require.Equal(t, tc.passes, passes, tc.spec)
+		require.Equal(t, tc.on, on, tc.spec)
+		require.Equal(t, tc.on, ChecksEnabled(map[string]string{"build-arg:BUILDKIT_OPT": tc.spec}), tc.spec)
+		_, err := SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT": tc.spec}})
+		require.NoError(t, err, "the checks word is not a pass name")
+	}
+}

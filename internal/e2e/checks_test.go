@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// sizeRules are the project's checks that testdata/advice breaks, each at
+// its line.
+var sizeRules = map[string]string{
+	"FullBaseImage":          "Dockerfile:2",
+	"RunAsRoot":              "",
+	"AptInstallRecommends":   "Dockerfile:3",
+	"BuildToolsInFinalStage": "Dockerfile:3",
+	"AddLocalFile":           "Dockerfile:4",
+	"NoDockerignore":         "Dockerfile:5",
+	"SecretFileCopied":       "Dockerfile:5",
+}
+
+// TestChecksListedByCheck runs docker buildx build --check on a Dockerfile
+// that breaks every rule: each is listed with its link and line, and the run
+// fails, as it does for stock's rules.
+func TestChecksListedByCheck(t *testing.T) {
+	out, err := run(t.Context(), "", "buildx", "build", "--check", "testdata/advice")
+	require.Error(t, err, "a --check run with findings must fail:\n%s", out)
+	require.Contains(t, out, "Check complete, 7 warnings have been found!")
+	for rule, line := range sizeRules {
+		require.Contains(t, out, "WARNING: "+rule+" - https://github.com/org/optfrontend/blob/main/docs/checks.md#")
+		require.Contains(t, out, line)
+	}
+}
+
+func TestChecksSkipAndError(t *testing.T) {
+	out, err := run(t.Context(), "", "buildx", "build", "--check", "testdata/advice-skip")
+	require.Error(t, err)
+	require.Contains(t, out, "Check complete, 5 warnings have been found!")
+	require.NotContains(t, out, "WARNING: FullBaseImage")
+	require.NotContains(t, out, "WARNING: RunAsRoot")
+
+	// error=true fails a normal build, naming the rules.
+	out, err = run(t.Context(), "", "buildx", "build", "testdata/advice-error")
+	require.Error(t, err)
+	require.Contains(t, out, "lint violation found for rules: ")
+	require.Contains(t, out, "SecretFileCopied")
+}
+
+// TestChecksSilentOnAGoodDockerfile: a slim, versioned base, no recommends,
+// a non-root user, COPY and a .dockerignore give nothing to report.
+func TestChecksSilentOnAGoodDockerfile(t *testing.T) {
+	out := must(t, "", "buildx", "build", "--check", "testdata/advice-clean")
+	require.Contains(t, out, "Check complete, no warnings found.")
+}
+
+// TestChecksWarnInANormalBuild: a normal build prints the findings as
+// warnings with their lines, and BUILDKIT_OPT=off leaves them out with the
+// passes.
+func TestChecksWarnInANormalBuild(t *testing.T) {
+	out := must(t, "", "buildx", "build", "testdata/advice")
+	for _, want := range []string{
+		"AddLocalFile: ADD of the local file app.py; use COPY (line 4)",
+		"SecretFileCopied: Secret-looking files copied into a layer: .env (line 5)",
+		"AptInstallRecommends:",
+	} {
+		require.Contains(t, out, want)
+	}
+	require.NotContains(t, out, "FullBaseImage", "a normal build asks no registry about tags it does not use")
+
+	out = must(t, "", "buildx", "build", "--build-arg", "BUILDKIT_OPT=off", "testdata/advice")
+	for rule := range sizeRules {
+		require.NotContains(t, out, rule+":")
+	}
+}
+
+// TestChecksUnpinnedBase: an untagged FROM is latest.
+func TestChecksUnpinnedBase(t *testing.T) {
+	out, err := run(t.Context(), "", "buildx", "build", "--check", "testdata/advice-latest")
+	require.Error(t, err)
+	require.Contains(t, out, "WARNING: UnpinnedBaseImage - https://github.com/org/optfrontend/blob/main/docs/checks.md#unpinnedbaseimage")
+	require.Contains(t, out, "advice-latest/Dockerfile:2")
+	require.NotContains(t, out, "WARNING: FullBaseImage", "busybox has no -slim tag")
+}
