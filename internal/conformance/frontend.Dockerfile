@@ -3,16 +3,18 @@
 # module or its dependencies:
 #   stock: github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend
 #   off:   ./internal/conformance/offfrontend
+#   default: the same, with LDFLAGS="-X main.defaultSpec=-checks"
 FROM --platform=$BUILDPLATFORM golang:1.26 AS build
 WORKDIR /src
 ARG TARGETOS TARGETARCH
 ARG PKG
+ARG LDFLAGS=""
 RUN --mount=type=bind,target=. \
     --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
     go build -trimpath -buildvcs=false -tags "netgo osusergo" \
-      -ldflags "-s -w" -o /out/frontend "$PKG"
+      -ldflags "-s -w $LDFLAGS" -o /out/frontend "$PKG"
 
 FROM scratch
 LABEL moby.buildkit.frontend.network.none="true"

@@ -1,11 +1,15 @@
-// Command offfrontend is optfrontend with its passes off by default: the
-// frontend of the conformance runner's "off" mode (see ../README.md).
+// Command offfrontend is optfrontend with a default BUILDKIT_OPT of its
+// own: off (no pass, no check) for the conformance runner's "off" mode, or,
+// built with -ldflags "-X main.defaultSpec=-checks", the default passes
+// without the project's build checks for its "default" mode (see
+// ../README.md).
 //
 // BuildKit's Dockerfile test suite cannot pass a build arg to every test, so
 // this binary hands optfrontend's Build a client whose BuildOpts carry
-// build-arg:BUILDKIT_OPT=off unless the build already sets BUILDKIT_OPT. That
-// is what `--build-arg BUILDKIT_OPT=off` does to the frontend; only the
-// solver's own record of the request (provenance) does not show it.
+// build-arg:BUILDKIT_OPT=<defaultSpec> unless the build already sets
+// BUILDKIT_OPT. That is what `--build-arg BUILDKIT_OPT=...` does to the
+// frontend; only the solver's own record of the request (provenance) does
+// not show it.
 package main
 
 import (
@@ -24,6 +28,9 @@ import (
 
 const optKey = "build-arg:" + frontend.BuildArgOpt
 
+// defaultSpec is the BUILDKIT_OPT a build gets when it sets none.
+var defaultSpec = "off"
+
 type offClient struct{ gwclient.Client }
 
 func (c offClient) BuildOpts() gwclient.BuildOpts {
@@ -33,7 +40,7 @@ func (c offClient) BuildOpts() gwclient.BuildOpts {
 		if opts == nil {
 			opts = map[string]string{}
 		}
-		opts[optKey] = "off"
+		opts[optKey] = defaultSpec
 		o.Opts = opts
 	}
 	return o
@@ -44,7 +51,7 @@ func main() {
 		return frontend.Build(ctx, offClient{c})
 	}
 	if err := grpcclient.RunFromEnvironment(appcontext.Context(), build); err != nil {
-		fmt.Fprintf(os.Stderr, "optfrontend (off): %+v\n", err)
+		fmt.Fprintf(os.Stderr, "optfrontend (BUILDKIT_OPT=%s): %+v\n", defaultSpec, err)
 		os.Exit(1)
 	}
 }
