@@ -28,11 +28,12 @@ const BuildArgSquash = "BUILDKIT_OPT_SQUASH"
 // runs them.
 func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	bo := c.BuildOpts()
-	passes, err := SelectPasses(bo)
+	oc := newOptClient(c, nil)
+	passes, err := selectPasses(bo, oc.users)
 	if err != nil {
 		return nil, err
 	}
-	oc := newOptClient(c, llbopt.NewPipeline(passes...))
+	oc.pipeline = llbopt.NewPipeline(passes...)
 	req := bo.Opts["requestid"]
 	var adv *advice
 	if ChecksEnabled(bo.Opts) && (req == "" || req == lint.SubrequestLintDefinition.Name) {
@@ -96,8 +97,12 @@ func splitChecks(spec string) (passes string, on bool) {
 // follow (BUILDKIT_CACHE_MOUNT_NS, BUILDKIT_OPT_SQUASH) and by what the
 // builder can do.
 func SelectPasses(bo gwclient.BuildOpts) ([]llbopt.Pass, error) {
+	return selectPasses(bo, nil)
+}
+
+func selectPasses(bo gwclient.BuildOpts, users llbopt.UserDB) ([]llbopt.Pass, error) {
 	opts := bo.Opts
-	cfg := llbopt.Config{CacheNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"], LLBCaps: &bo.LLBCaps}
+	cfg := llbopt.Config{CacheNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"], LLBCaps: &bo.LLBCaps, Users: users}
 	if v, ok := opts["build-arg:"+BuildArgSquash]; ok && v != "" {
 		all, err := strconv.ParseBool(v)
 		if err != nil {

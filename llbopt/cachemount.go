@@ -29,7 +29,18 @@ type CacheMount struct {
 	// Namespace prefixes every cache id, as BUILDKIT_CACHE_MOUNT_NS does
 	// for the mounts the user declares.
 	Namespace string
+	// Users reads the user database of the filesystem an exec runs on, for
+	// the execs that run as a user other than root: their cache directory
+	// is under the home /etc/passwd gives, and the mount must be theirs.
+	// nil leaves such execs' HOME-relative caches alone.
+	Users UserDB
 }
+
+// UserDB returns the users that the root filesystem a definition's result
+// is lists in its /etc/passwd. The frontend solves the state to read the
+// file: the steps before the exec run then, as they would anyway, and the
+// solver reuses their results for the build itself.
+type UserDB func(ctx context.Context, rootfs *pb.Definition) (pkgcache.Lookup, error)
 
 // Name implements Pass.
 func (CacheMount) Name() string { return "cachemount" }
@@ -48,6 +59,11 @@ func (p CacheMount) Apply(ctx context.Context, g *Graph) (Report, error) {
 		res, ok := results[n]
 		if !ok {
 			continue
+		}
+		if res.Unresolved != nil && p.Users != nil && runsAsUser(n.Op.GetExec()) {
+			// Read the users now, when the steps before this one are as
+			// the build will run them, so that no step runs twice.
+			res = p.withUsers(ctx, g, n, &rep)
 		}
 		res.Caches = slices.DeleteFunc(res.Caches, func(c pkgcache.Cache) bool {
 			if c.Tool != "apt-lists" {
@@ -111,6 +127,42 @@ func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.Exe
 			"neutralized %s in `%s`: %s", d.What, d.Command, d.Fix.Note)})
 	}
 	return out, nil
+}
+
+// runsAsUser tells whether an exec runs as a user other than root.
+func runsAsUser(exec *pb.ExecOp) bool {
+	u, _, _ := strings.Cut(exec.Meta.User, ":")
+	return u != "" && u != "root" && u != "0"
+}
+
+// withUsers analyzes an exec again with the users of the filesystem it
+// runs on.
+func (p CacheMount) withUsers(ctx context.Context, g *Graph, n *Node, rep *Report) pkgcache.Result {
+	exec := n.Op.GetExec()
+	fallback := pkgcache.Analyze(execOf(exec), nil)
+	root := rootMount(exec)
+	if root == nil || root.Input < 0 || int(root.Input) >= len(n.Inputs) {
+		return fallback
+	}
+	def, err := g.Definition(n.Inputs[root.Input])
+	if err != nil {
+		return fallback
+	}
+	lookup, err := p.Users(ctx, def)
+	if err != nil {
+		rep.Findings = append(rep.Findings, Finding{Node: n, Message: fmt.Sprintf("could not read the users of the filesystem this step runs on: %v", err)})
+		return fallback
+	}
+	return pkgcache.Analyze(execOf(exec), lookup)
+}
+
+func rootMount(exec *pb.ExecOp) *pb.Mount {
+	for _, m := range exec.Mounts {
+		if m.Dest == pb.RootMount {
+			return m
+		}
+	}
+	return nil
 }
 
 func execOf(exec *pb.ExecOp) pkgcache.Exec {

@@ -2,6 +2,7 @@ package llbopt
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"unicode/utf8"
 
@@ -247,4 +248,56 @@ func FuzzCacheMount(f *testing.F) {
 			require.True(t, proto.Equal(def, out), "an unparsable script must be left alone")
 		}
 	})
+}
+
+// TestCacheMountNamedUser: a named user's cache is under the home the
+// filesystem the exec runs on gives it, and the mount is the user's.
+func TestCacheMountNamedUser(t *testing.T) {
+	def := runDef(t, "npm ci", llb.User("node"))
+	g, err := Decode(def)
+	require.NoError(t, err)
+	var asked *pb.Definition
+	users := func(_ context.Context, rootfs *pb.Definition) (pkgcache.Lookup, error) {
+		asked = rootfs
+		return func(name string) (int, int, string, bool) {
+			if name == "node" {
+				return 1000, 1001, "/home/node", true
+			}
+			return 0, 0, "", false
+		}, nil
+	}
+	rep, err := CacheMount{Users: users}.Apply(context.Background(), g)
+	require.NoError(t, err)
+	n := findExec(t, g)
+	exec := n.Op.GetExec()
+	m := cacheMounts(exec)["/home/node/.npm"]
+	require.NotNil(t, m, "findings: %v", rep.Findings)
+	mkdir := n.Inputs[m.Input].Node.Op.GetFile().GetActions()[0].GetMkdir()
+	require.EqualValues(t, 1000, mkdir.Owner.User.GetByID())
+	require.EqualValues(t, 1001, mkdir.Owner.Group.GetByID())
+
+	// The users were read from the image the exec runs on.
+	require.NotNil(t, asked)
+	sub, err := Decode(asked)
+	require.NoError(t, err)
+	require.Len(t, sub.Nodes(), 2)
+	require.Equal(t, "docker-image://docker.io/library/python:3.12-slim", sub.Nodes()[0].Op.GetSource().GetIdentifier())
+
+	// Without the users, or when they cannot be read, the step is left alone
+	// and the report says why.
+	for name, users := range map[string]UserDB{
+		"no user database": nil,
+		"unreadable": func(context.Context, *pb.Definition) (pkgcache.Lookup, error) {
+			return nil, errors.New("no /etc/passwd")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g, err := Decode(def)
+			require.NoError(t, err)
+			rep, err := CacheMount{Users: users}.Apply(context.Background(), g)
+			require.NoError(t, err)
+			require.Empty(t, cacheMounts(findExec(t, g).Op.GetExec()))
+			require.NotEmpty(t, rep.Findings)
+		})
+	}
 }

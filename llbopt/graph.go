@@ -161,3 +161,19 @@ func (g *Graph) Import(def *pb.Definition) (Edge, error) {
 	out.Node = same[out.Node]
 	return out, nil
 }
+
+// Definition encodes the part of the graph that e depends on as a
+// definition whose result is e, for a frontend to solve while a pass runs
+// (to read a file of the state an op will run on). Encoding it gives the
+// nodes it holds their current digests, as Encode would.
+func (g *Graph) Definition(e Edge) (*pb.Definition, error) {
+	if e.Node == nil {
+		return nil, fmt.Errorf("no state to encode: scratch")
+	}
+	sub := &Graph{infos: g.infos, hasSource: g.hasSource}
+	if len(g.nodes) > 0 {
+		sub.nodes = slices.Clone(g.nodes[:len(g.nodes)-1])
+	}
+	sub.nodes = append(sub.nodes, &Node{Op: &pb.Op{}, Inputs: []Edge{e}})
+	return sub.Encode()
+}

@@ -11,6 +11,9 @@ type Config struct {
 	// SquashAll is the BUILDKIT_OPT_SQUASH build arg: one layer per run of
 	// the target stage's steps, wasteful or not.
 	SquashAll bool
+	// Users reads the user database of a filesystem the build makes, for
+	// passes that must know a user's home or ids; nil when unknown.
+	Users UserDB
 	// LLBCaps are the builder's LLB capabilities, which decide what a pass
 	// may emit; nil when unknown.
 	LLBCaps *apicaps.CapSet
@@ -21,7 +24,7 @@ type Config struct {
 // meet: a pass never looks at another's work except through the graph.
 func Passes(cfg Config) []Entry {
 	return []Entry{
-		{Pass: CacheMount{Namespace: cfg.CacheNamespace}, Default: true},
+		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps}, Default: true},
 	}
 }

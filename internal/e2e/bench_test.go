@@ -102,7 +102,7 @@ func median(ds []time.Duration) time.Duration {
 
 // copyDir copies an example into a temporary directory the benchmark may
 // change.
-func copyDir(b *testing.B, src string) string {
+func copyDir(b testing.TB, src string) string {
 	b.Helper()
 	dst := b.TempDir()
 	require.NoError(b, os.CopyFS(dst, os.DirFS(src)))
