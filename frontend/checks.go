@@ -16,6 +16,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
 	"github.com/org/optfrontend/checks"
@@ -83,7 +84,32 @@ func (a *advice) warn(ctx context.Context) error {
 	if errors.Is(err, checks.ErrViolation) {
 		return err
 	}
+	a.unusedStages(ctx)
 	return nil
+}
+
+// unusedStages reports the stages the target does not need: the stock
+// builder does not build them, and a user wondering why a stage's RUN never
+// ran is told where.
+func (a *advice) unusedStages(ctx context.Context) {
+	stages, err := checks.UnusedStages(a.src.Data, a.opt)
+	if err != nil {
+		return // stock reports a Dockerfile it cannot read
+	}
+	for _, st := range stages {
+		opts := gwclient.WarnOpts{Level: 1}
+		line := 0
+		for _, r := range st.Location {
+			opts.Range = append(opts.Range, &pb.Range{
+				Start: &pb.Position{Line: int32(r.Start.Line), Character: int32(r.Start.Character)},
+				End:   &pb.Position{Line: int32(r.End.Line), Character: int32(r.End.Character)},
+			})
+			if line == 0 {
+				line = r.Start.Line
+			}
+		}
+		a.src.Warn(ctx, fmt.Sprintf("optfrontend stages: stage %q is not used by the target, so it is not built (line %d)", st.Name, line), opts)
+	}
 }
 
 // lint adds the checks' findings to the result stock's builder gave the

@@ -25,6 +25,7 @@ type Config struct {
 func Passes(cfg Config) []Entry {
 	return []Entry{
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
+		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps}, Default: true},
 	}
 }

@@ -1,0 +1,46 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestLeftoversStayInTheBuilder copies a builder stage's tree into the final
+// stage: the optimized image has everything stock's has but the tree's .git
+// and node_modules/.cache, and the report says so at the COPY's line.
+func TestLeftoversStayInTheBuilder(t *testing.T) {
+	stockRef, optRef := ref("e2e/leftovers:stock"), ref("e2e/leftovers:optimized")
+	stockBuild(t, "testdata/leftovers", stockRef)
+	out := optBuild(t, "testdata/leftovers", optRef)
+	require.Contains(t, out, "optfrontend leftovers: the copy of /app from another stage leaves out")
+	require.Contains(t, out, "(line 13)")
+
+	stock := filesystem(t, image(t, stockRef, nil))
+	opt := filesystem(t, image(t, optRef, nil))
+	var saved int64
+	for _, p := range diffPaths(stock, opt) {
+		require.True(t, under(p, "/app/.git") || under(p, "/app/node_modules/.cache"), "unexpected difference at %s", p)
+		_, inOpt := opt[p]
+		require.False(t, inOpt, "%s differs but is still in the optimized image", p)
+		saved += stock[p].Size
+	}
+	require.Contains(t, opt, "/app/node_modules/left-pad/index.js")
+	require.Contains(t, opt, "/app/app.sh")
+	require.GreaterOrEqual(t, saved, int64(500000))
+	t.Logf("pruned %d bytes of builder leftovers", saved)
+}
+
+// TestUnusedStagesAreNotBuilt: a stage the target does not use is not
+// built (its failing RUN never runs), and the build says so at its FROM.
+func TestUnusedStagesAreNotBuilt(t *testing.T) {
+	out := optBuild(t, "testdata/unused", ref("e2e/unused:test"))
+	require.Contains(t, out, `optfrontend stages: stage "broken" is not used by the target, so it is not built (line 6)`)
+	require.NotContains(t, out, "this stage must not run")
+	opt := filesystem(t, image(t, ref("e2e/unused:test"), nil))
+	require.Contains(t, opt, "/copied")
+
+	// Asked for, the stage is built, and fails.
+	_, err := run(t.Context(), "", "buildx", "build", "--target", "broken", "testdata/unused")
+	require.Error(t, err)
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "left-pad: $(cat /app/node_modules/left-pad/index.js)"

@@ -1,0 +1,119 @@
+package llbopt
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
+)
+
+// leftover is a kind of directory a build leaves in a tree that the image
+// that ships never uses.
+type leftover struct {
+	pattern string // a copy exclude pattern, relative to the copied path
+	what    string
+}
+
+// leftoverDirs are the package managers' caches and version-control
+// directories that a tree built in one stage carries into the stage that
+// copies it.
+var leftoverDirs = []leftover{
+	{"**/.git", "Git metadata"},
+	{"**/.hg", "Mercurial metadata"},
+	{"**/.svn", "Subversion metadata"},
+	{"**/.cache/pip", "pip's cache"},
+	{"**/.npm/_cacache", "npm's cache"},
+	{"**/.cache/yarn", "Yarn's cache"},
+	{"**/node_modules/.cache", "build tools' caches in node_modules"},
+	{"**/.cache/go-build", "Go's build cache"},
+}
+
+// Leftovers keeps builder leftovers out of the image that ships: where the
+// target stage copies a tree from another stage or an image, version
+// control directories and package-manager caches inside that tree are left
+// out of the copy. It touches only copies after which the target stage runs
+// nothing, so no step of the build can read what is left out; a copy that a
+// later RUN may read is left as it is, and the report says so.
+type Leftovers struct {
+	// Caps are the builder's LLB capabilities: copy exclude patterns need
+	// file.copy.includeexcludepatterns.
+	Caps *apicaps.CapSet
+}
+
+// Name implements Pass.
+func (Leftovers) Name() string { return "leftovers" }
+
+// Apply implements Pass.
+func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
+	var rep Report
+	term := g.Terminal()
+	if term == nil || term.Op.Op != nil || len(term.Inputs) != 1 {
+		return rep, nil
+	}
+	steps, _ := layerChain(g, term.Inputs[0])
+	runsAfter := false
+	for i := len(steps) - 1; i >= 0; i-- {
+		n := steps[i].node
+		if n.Op.GetExec() != nil {
+			runsAfter = true
+			continue
+		}
+		file := n.Op.GetFile()
+		if file == nil {
+			continue
+		}
+		for _, a := range file.Actions {
+			cp := a.GetCopy()
+			if cp == nil || !p.fromBuild(n, a) {
+				continue
+			}
+			if runsAfter {
+				rep.Findings = append(rep.Findings, Finding{Node: n, Message: fmt.Sprintf(
+					"left the copy of %s as it is: a later RUN of the stage may read its caches or version-control files", cp.Src)})
+				continue
+			}
+			if why := p.unsupported(); why != "" {
+				rep.Findings = append(rep.Findings, Finding{Node: n, Message: fmt.Sprintf("did not prune the copy of %s: %s", cp.Src, why)})
+				continue
+			}
+			var added []string
+			for _, l := range leftoverDirs {
+				if !slices.Contains(cp.ExcludePatterns, l.pattern) {
+					cp.ExcludePatterns = append(cp.ExcludePatterns, l.pattern)
+					added = append(added, l.what+" ("+strings.TrimPrefix(l.pattern, "**/")+")")
+				}
+			}
+			if len(added) == 0 {
+				continue
+			}
+			addCaps(n, string(pb.CapFileCopyIncludeExcludePatterns))
+			rep.Findings = append(rep.Findings, Finding{Node: n, Changed: true, Message: fmt.Sprintf(
+				"the copy of %s from another stage leaves out, wherever they are in it: %s", cp.Src, strings.Join(added, ", "))})
+		}
+	}
+	return rep, nil
+}
+
+// fromBuild tells whether a copy action reads another stage or an image,
+// not the build context, whose contents .dockerignore governs.
+func (p Leftovers) fromBuild(n *Node, a *pb.FileAction) bool {
+	in := int(a.SecondaryInput)
+	if in < 0 || in >= len(n.Inputs) {
+		return false
+	}
+	src := n.Inputs[in].Node.Op.GetSource()
+	return src == nil || !strings.HasPrefix(src.Identifier, "local://")
+}
+
+func (p Leftovers) unsupported() string {
+	if p.Caps == nil {
+		return "the builder's capabilities are unknown"
+	}
+	if err := p.Caps.Supports(pb.CapFileCopyIncludeExcludePatterns); err != nil {
+		return fmt.Sprintf("the builder cannot exclude paths from a copy (%v)", err)
+	}
+	return ""
+}

@@ -1,0 +1,105 @@
+package llbopt
+
+import (
+	"context"
+	"testing"
+
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/optfrontend/internal/dftest"
+)
+
+// copyExcludes returns the exclude patterns of every copy in the graph, by
+// copy source.
+func copyExcludes(g *Graph) map[string][]string {
+	out := map[string][]string{}
+	for _, n := range g.Nodes() {
+		for _, a := range n.Op.GetFile().GetActions() {
+			if cp := a.GetCopy(); cp != nil {
+				out[cp.Src] = cp.ExcludePatterns
+			}
+		}
+	}
+	return out
+}
+
+func TestLeftovers(t *testing.T) {
+	all := []string{"**/.git", "**/.hg", "**/.svn", "**/.cache/pip", "**/.npm/_cacache", "**/.cache/yarn", "**/node_modules/.cache", "**/.cache/go-build"}
+	for _, tc := range []struct {
+		name       string
+		dockerfile string
+		pruned     map[string][]string // copy source -> exclude patterns after the pass
+		refusal    string
+	}{
+		{
+			name:       "copy of a builder tree into the final stage",
+			dockerfile: "FROM node AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node\nCOPY --from=build /app /app\nCMD [\"node\", \"/app/server.js\"]\n",
+			pruned:     map[string][]string{"/": nil, "/app": all},
+		},
+		{
+			name:       "the user's own excludes stay first",
+			dockerfile: "FROM node AS build\nRUN true\nFROM node\nCOPY --from=build --exclude=*.md /app /app\n",
+			pruned:     map[string][]string{"/app": append([]string{"*.md"}, all...)},
+		},
+		{
+			name:       "copy from an image",
+			dockerfile: "FROM busybox\nCOPY --from=golang:1.26 /usr/local/go /usr/local/go\n",
+			pruned:     map[string][]string{"/usr/local/go": all},
+		},
+		{
+			name:       "the build context is .dockerignore's business",
+			dockerfile: "FROM busybox\nCOPY . /app\n",
+			pruned:     map[string][]string{"/": nil},
+		},
+		{
+			name:       "a later RUN may read the tree",
+			dockerfile: "FROM node AS build\nRUN true\nFROM node\nCOPY --from=build /app /app\nRUN cd /app && git describe > VERSION\n",
+			pruned:     map[string][]string{"/app": nil},
+			refusal:    "a later RUN of the stage may read",
+		},
+		{
+			name:       "copies in other stages are not what ships",
+			dockerfile: "FROM node AS deps\nRUN npm ci\nFROM node AS build\nCOPY --from=deps /app /app\nRUN npm run build\nFROM nginx\nCOPY --from=build /app/dist /usr/share/nginx/html\n",
+			pruned:     map[string][]string{"/app": nil, "/app/dist": all},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def, _ := dftest.Convert(t, tc.dockerfile, "")
+			g, err := Decode(def)
+			require.NoError(t, err)
+			rep, err := Leftovers{Caps: dftest.AllCaps()}.Apply(context.Background(), g)
+			require.NoError(t, err)
+			require.NoError(t, g.Validate())
+			got := copyExcludes(g)
+			for src, want := range tc.pruned {
+				require.Equal(t, want, got[src], "copy of %s", src)
+			}
+			var refusals []string
+			for _, f := range rep.Findings {
+				if !f.Changed {
+					refusals = append(refusals, f.Message)
+				} else {
+					require.True(t, f.Node.Metadata.Caps[string(pb.CapFileCopyIncludeExcludePatterns)])
+				}
+			}
+			if tc.refusal == "" {
+				require.Empty(t, refusals)
+			} else {
+				require.Len(t, refusals, 1)
+				require.Contains(t, refusals[0], tc.refusal)
+			}
+		})
+	}
+}
+
+func TestLeftoversNeedsTheCapability(t *testing.T) {
+	def, _ := dftest.Convert(t, "FROM node AS build\nRUN true\nFROM node\nCOPY --from=build /app /app\n", "")
+	g, err := Decode(def)
+	require.NoError(t, err)
+	rep, err := Leftovers{}.Apply(context.Background(), g)
+	require.NoError(t, err)
+	require.Nil(t, copyExcludes(g)["/app"])
+	require.Len(t, rep.Findings, 1)
+	require.Contains(t, rep.Findings[0].Message, "did not prune")
+}
