@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,14 @@ import (
 // BuildArgOpt is the build arg that selects the passes, for example
 // BUILDKIT_OPT=off or BUILDKIT_OPT=-squash. See llbopt.Select for the syntax.
 const BuildArgOpt = "BUILDKIT_OPT"
+
+// BuildArgFix is the build arg that asks for fixes that change what the
+// image holds, which no pass applies unless asked: a list of fix names
+// (norecommends), each run as the pass of that name.
+const BuildArgFix = "BUILDKIT_OPT_FIX"
+
+// fixes are the passes BUILDKIT_OPT_FIX may name.
+var fixes = []string{"norecommends"}
 
 // BuildArgSquash is the build arg that asks the squash pass for one layer
 // per run of the target stage's steps, whether or not they waste bytes.
@@ -111,6 +120,12 @@ func selectPasses(bo gwclient.BuildOpts, users llbopt.UserDB) ([]llbopt.Pass, er
 		cfg.SquashAll = all
 	}
 	spec, _ := splitChecks(opts["build-arg:"+BuildArgOpt])
+	for _, fix := range strings.FieldsFunc(opts["build-arg:"+BuildArgFix], func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !slices.Contains(fixes, fix) {
+			return nil, fmt.Errorf("build arg %s: unknown fix %q; known fixes: %s", BuildArgFix, fix, strings.Join(fixes, ", "))
+		}
+		spec += ",+" + fix
+	}
 	passes, err := llbopt.Select(llbopt.Passes(cfg), spec)
 	if err != nil {
 		return nil, fmt.Errorf("build arg %s: %w", BuildArgOpt, err)

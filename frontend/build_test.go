@@ -61,3 +61,17 @@ func TestChecksWord(t *testing.T) {
 		require.NoError(t, err, "the checks word is not a pass name")
 	}
 }
+
+func TestFixesAreOptIn(t *testing.T) {
+	has := func(passes []llbopt.Pass) bool {
+		return slices.ContainsFunc(passes, func(p llbopt.Pass) bool { return p.Name() == "norecommends" })
+	}
+	def, err := SelectPasses(gwclient.BuildOpts{})
+	require.NoError(t, err)
+	require.False(t, has(def))
+	fix, err := SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "norecommends"}})
+	require.NoError(t, err)
+	require.True(t, has(fix))
+	_, err = SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "slim"}})
+	require.ErrorContains(t, err, `build arg BUILDKIT_OPT_FIX: unknown fix "slim"; known fixes: norecommends`)
+}

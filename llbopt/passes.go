@@ -26,6 +26,7 @@ func Passes(cfg Config) []Entry {
 	return []Entry{
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
+		{Pass: NoRecommends{}},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps}, Default: true},
 	}
 }

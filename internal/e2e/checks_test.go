@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -79,4 +80,25 @@ func TestChecksUnpinnedBase(t *testing.T) {
 	require.Contains(t, out, "WARNING: UnpinnedBaseImage - https://github.com/org/optfrontend/blob/main/docs/checks.md#unpinnedbaseimage")
 	require.Contains(t, out, "advice-latest/Dockerfile:2")
 	require.NotContains(t, out, "WARNING: FullBaseImage", "busybox has no -slim tag")
+}
+
+// TestFixNoRecommends asks for the opt-in fix on the aptlayers example: the
+// report names the command it changed, the image is smaller than with the
+// default passes, and it still passes its smoke check.
+func TestFixNoRecommends(t *testing.T) {
+	dir := filepath.Join(bed.root, "examples", "aptlayers")
+	defRef, fixRef := ref("e2e/norecommends:default"), ref("e2e/norecommends:fixed")
+	out := optBuild(t, dir, defRef)
+	require.NotContains(t, out, "optfrontend norecommends")
+	out = optBuild(t, dir, fixRef, "--build-arg", "BUILDKIT_OPT_FIX=norecommends")
+	require.Contains(t, out, "optfrontend norecommends: added --no-install-recommends to `apt-get install -y curl jq`")
+	def, _ := compressed(t, image(t, defRef, nil))
+	fixed, _ := compressed(t, image(t, fixRef, nil))
+	t.Logf("aptlayers: %.1f MB with the default passes, %.1f MB with BUILDKIT_OPT_FIX=norecommends", mb(def), mb(fixed))
+	require.Less(t, fixed, def)
+	smoke(t, dir, fixRef)
+
+	out, err := run(t.Context(), "", "buildx", "build", "--build-arg", "BUILDKIT_OPT_FIX=slimmer", dir)
+	require.Error(t, err)
+	require.Contains(t, out, `build arg BUILDKIT_OPT_FIX: unknown fix "slimmer"; known fixes: norecommends`)
 }

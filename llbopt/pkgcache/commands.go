@@ -2,6 +2,7 @@ package pkgcache
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -20,6 +21,33 @@ type Command struct {
 	Cwd string
 	// Text is the command as written, for reports.
 	Text string
+
+	spans    []span // where each of Args is written in Exec.Args
+	inScript []bool // Args[i] is a word of a shell script, not an argv element
+}
+
+// InsertAfter returns the edit that writes text right after Args[i], for a
+// fix that adds a flag; ok is false when that word cannot be edited in
+// place (it comes from a variable, the script is not verbatim in the
+// exec's argv, or the word is an argv element of the exec form, where a
+// flag is an element of its own).
+func (c Command) InsertAfter(i int, text string) (ed Edit, ok bool) {
+	if i < 0 || i >= len(c.spans) || !c.spans[i].ok || !c.Known[i] || !c.inScript[i] {
+		return Edit{}, false
+	}
+	s := c.spans[i]
+	return Edit{Arg: s.arg, Start: s.end, End: s.end, Text: text}, true
+}
+
+// Apply returns e with the edits applied; e itself is left as it is.
+// Overlapping edits are an error.
+func Apply(e Exec, edits []Edit) (Exec, error) {
+	args, err := applyEdits(e.Args, edits)
+	if err != nil {
+		return e, fmt.Errorf("editing the command: %w", err)
+	}
+	e.Args = args
+	return e, nil
 }
 
 // Commands lists the simple commands an exec runs, in the order they are
@@ -51,6 +79,8 @@ func (w *walker) record(c *call, base string) {
 	for _, a := range c.argv[1:] {
 		cmd.Args = append(cmd.Args, a.val)
 		cmd.Known = append(cmd.Known, a.lit)
+		cmd.spans = append(cmd.spans, a.span)
+		cmd.inScript = append(cmd.inScript, a.node != nil)
 	}
 	w.commands = append(w.commands, cmd)
 }
