@@ -38,7 +38,7 @@ const BuildArgSquash = "BUILDKIT_OPT_SQUASH"
 func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	bo := c.BuildOpts()
 	oc := newOptClient(c, nil)
-	passes, err := selectPasses(bo, oc.users)
+	passes, err := selectPasses(bo, oc.users, oc.readFile)
 	if err != nil {
 		return nil, err
 	}
@@ -106,12 +106,12 @@ func splitChecks(spec string) (passes string, on bool) {
 // follow (BUILDKIT_CACHE_MOUNT_NS, BUILDKIT_OPT_SQUASH) and by what the
 // builder can do.
 func SelectPasses(bo gwclient.BuildOpts) ([]llbopt.Pass, error) {
-	return selectPasses(bo, nil)
+	return selectPasses(bo, nil, nil)
 }
 
-func selectPasses(bo gwclient.BuildOpts, users llbopt.UserDB) ([]llbopt.Pass, error) {
+func selectPasses(bo gwclient.BuildOpts, users llbopt.UserDB, read llbopt.FileReader) ([]llbopt.Pass, error) {
 	opts := bo.Opts
-	cfg := llbopt.Config{CacheNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"], LLBCaps: &bo.LLBCaps, Users: users}
+	cfg := llbopt.Config{CacheNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"], LLBCaps: &bo.LLBCaps, Users: users, Read: read}
 	if v, ok := opts["build-arg:"+BuildArgSquash]; ok && v != "" {
 		all, err := strconv.ParseBool(v)
 		if err != nil {

@@ -102,7 +102,7 @@ func patchHistory(config []byte, edits []llbopt.LayerEdit) ([]byte, error) {
 	}
 	var changes []change
 	for _, e := range edits {
-		if len(e.Kinds) > len(layers) || e.Merged < 1 || e.Merged > len(e.Kinds) {
+		if len(e.Kinds) > len(layers) || e.Merged+e.Dropped < 1 || e.Merged+e.Dropped > len(e.Kinds) {
 			return nil, fmt.Errorf("the history lists %d layers, the squash of %s needs %d", len(layers), e.Lines, len(e.Kinds))
 		}
 		base := len(layers) - len(e.Kinds)
@@ -113,12 +113,18 @@ func patchHistory(config []byte, edits []llbopt.LayerEdit) ([]byte, error) {
 				return nil, fmt.Errorf("history entry %q does not stand for a %s step", createdBy, kind)
 			}
 		}
-		for i := range e.Merged - 1 {
+		for i := range e.Dropped {
 			changes = append(changes, change{entry: layers[base+i], empty: true,
-				comment: fmt.Sprintf("optfrontend: in the layer of %s", e.Lines)})
+				comment: fmt.Sprintf("optfrontend: build-only, left out of the image (%s)", e.Lines)})
 		}
-		changes = append(changes, change{entry: layers[base+e.Merged-1],
-			comment: fmt.Sprintf("optfrontend: one layer for %s", e.Lines)})
+		if e.Merged > 0 {
+			for i := range e.Merged - 1 {
+				changes = append(changes, change{entry: layers[base+i], empty: true,
+					comment: fmt.Sprintf("optfrontend: in the layer of %s", e.Lines)})
+			}
+			changes = append(changes, change{entry: layers[base+e.Merged-1],
+				comment: fmt.Sprintf("optfrontend: one layer for %s", e.Lines)})
+		}
 	}
 	for _, ch := range changes {
 		h := history[ch.entry]

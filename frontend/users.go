@@ -17,26 +17,36 @@ import (
 // on, which the build needs anyway, and reads its /etc/passwd as runc
 // would to set the exec's user and HOME.
 func (c *optClient) users(ctx context.Context, rootfs *pb.Definition) (pkgcache.Lookup, error) {
-	res, err := c.Client.Solve(ctx, gwclient.SolveRequest{Definition: rootfs})
+	dt, err := c.readFile(ctx, rootfs, "/etc/passwd")
 	if err != nil {
-		return nil, fmt.Errorf("solving the filesystem: %w", err)
-	}
-	ref, err := res.SingleRef()
-	if err != nil {
-		return nil, fmt.Errorf("solving the filesystem: %w", err)
-	}
-	if ref == nil {
-		return nil, fmt.Errorf("the filesystem is empty: no /etc/passwd")
-	}
-	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: "/etc/passwd"})
-	if err != nil {
-		return nil, fmt.Errorf("reading /etc/passwd: %w", err)
+		return nil, err
 	}
 	entries, err := user.ParsePasswd(bytes.NewReader(dt))
 	if err != nil {
 		return nil, fmt.Errorf("parsing /etc/passwd: %w", err)
 	}
 	return passwdLookup(entries), nil
+}
+
+// readFile is the passes' llbopt.FileReader: it solves the definition,
+// running what it needs, and reads one file of the result.
+func (c *optClient) readFile(ctx context.Context, def *pb.Definition, file string) ([]byte, error) {
+	res, err := c.Client.Solve(ctx, gwclient.SolveRequest{Definition: def, Evaluate: true})
+	if err != nil {
+		return nil, fmt.Errorf("solving: %w", err)
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, fmt.Errorf("solving: %w", err)
+	}
+	if ref == nil {
+		return nil, fmt.Errorf("the result is empty: no %s", file)
+	}
+	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: file})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", file, err)
+	}
+	return dt, nil
 }
 
 // passwdLookup finds a user by name, or by uid as runc does for a numeric

@@ -30,8 +30,8 @@ type Report struct {
 }
 
 // LayerEdit is one change to the exported layers: consecutive layers of the
-// image now share one. Positions count from the image's last layer, since
-// the graph does not know how many layers the base image has.
+// image now share one, or are gone. Positions count from the image's last
+// layer, since the graph does not know how many layers the base image has.
 type LayerEdit struct {
 	// Kinds lists, base first, the instruction that makes each layer from
 	// the first merged one to the image's last: "RUN" for an exec, "COPY"
@@ -41,6 +41,10 @@ type LayerEdit struct {
 	// Merged is how many of the first Kinds' layers are now one: the last of
 	// them carries it and the others are empty.
 	Merged int
+	// Dropped is how many of the first Kinds' layers are no longer in the
+	// image at all (their steps ran, but what they made does not ship);
+	// Merged is then 0.
+	Dropped int
 	// Lines is where the merged steps are written.
 	Lines Location
 }

@@ -14,6 +14,10 @@ type Config struct {
 	// Users reads the user database of a filesystem the build makes, for
 	// passes that must know a user's home or ids; nil when unknown.
 	Users UserDB
+	// Read solves a definition and reads one file of its result, for
+	// passes that check what a step made before they change the graph;
+	// nil when there is no daemon to ask.
+	Read FileReader
 	// LLBCaps are the builder's LLB capabilities, which decide what a pass
 	// may emit; nil when unknown.
 	LLBCaps *apicaps.CapSet
@@ -28,5 +32,6 @@ func Passes(cfg Config) []Entry {
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: NoRecommends{}},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps}, Default: true},
+		{Pass: BuildTools{Read: cfg.Read, Caps: cfg.LLBCaps}, Default: true},
 	}
 }

@@ -246,7 +246,7 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 		case next == 0 && lower.Node != nil:
 			parts = append(parts, lower)
 		case next > 0 && r.first > next:
-			parts = append(parts, p.diff(g, steps[next-1].out, lower, "layers between squashed runs"))
+			parts = append(parts, stepLayers(g, steps, next, r.first-1)...)
 		}
 		switch {
 		case lower.Node == nil:
@@ -268,7 +268,7 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 		next = r.last + 1
 	}
 	if next < len(steps) {
-		parts = append(parts, p.diff(g, steps[next-1].out, top, "layers after the squashed runs"))
+		parts = append(parts, stepLayers(g, steps, next, len(steps)-1)...)
 	}
 	if len(parts) == 1 {
 		return parts[0]
@@ -280,6 +280,19 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 	n := &Node{Op: &pb.Op{Op: &pb.Op_Merge{Merge: m}}, Inputs: parts, Metadata: internalMeta("merge the squashed layers", pb.CapMergeOp)}
 	g.Add(n)
 	return Edge{Node: n}
+}
+
+// stepLayers returns one diff per step from first to last, inclusive: each
+// the layer of one step, taken from its op's own snapshot. One diff over
+// several steps would do in a plain solve, but through a frontend BuildKit
+// may compute it as one layer, and the image's history must know how many
+// layers there are.
+func stepLayers(g *Graph, steps []step, first, last int) []Edge {
+	var out []Edge
+	for i := first; i <= last; i++ {
+		out = append(out, Squash{}.diff(g, steps[i].prev, steps[i].out, "the layer of "+steps[i].loc.String()))
+	}
+	return out
 }
 
 // flatten copies src onto scratch: one layer, sharing no ancestry with the

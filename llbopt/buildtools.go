@@ -1,0 +1,273 @@
+package llbopt
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
+
+	"github.com/org/optfrontend/llbopt/pkgcache"
+)
+
+// FileReader solves a definition and returns one file of its result. The
+// frontend gives it to passes that must look at what a step made before
+// they decide: the build runs those steps anyway, and the solver reuses
+// their results.
+type FileReader func(ctx context.Context, def *pb.Definition, file string) ([]byte, error)
+
+// BuildTools leaves the build-only packages a stage installs (compilers,
+// make, -dev headers) out of the image that ships, as a multi-stage build
+// would: where a step of the target stage only installs such packages with
+// apt, and a later step compiles (pip, npm, make, a compiler), the image
+// is exported without that step's layer, every later step's layer applied
+// on the state before it. Every step still runs as written; only the
+// exported layers change.
+//
+// It proves the change in the build before making it: a check runs on the
+// image without the packages and resolves, with ldd, the shared libraries
+// of every ELF file the steps after the install made. When one does not
+// resolve (a -dev package brought the runtime library the code links
+// against), or the check cannot run, the layers stay as they are and the
+// report says why.
+type BuildTools struct {
+	// Read runs the check; nil leaves every stage as it is.
+	Read FileReader
+	// Caps are the builder's LLB capabilities: the pass needs diff and
+	// merge ops.
+	Caps *apicaps.CapSet
+}
+
+// Name implements Pass.
+func (BuildTools) Name() string { return "buildtools" }
+
+// buildOnly matches the Debian packages that only building needs.
+var buildOnly = regexp.MustCompile(`^(gcc|g\+\+|cpp|clang|make|cmake|ninja-build|autoconf|automake|libtool|pkg-config|pkgconf|build-essential|dpkg-dev|bison|flex|[a-z0-9.+-]+-dev)(-[0-9.]+)?(:[a-z0-9]+)?$`)
+
+// compilers are the commands that compile, or install packages that may.
+var compilers = map[string]bool{
+	"pip": true, "pip3": true, "uv": true, "poetry": true, "npm": true, "yarn": true, "pnpm": true,
+	"make": true, "cmake": true, "gcc": true, "g++": true, "cc": true, "c++": true, "clang": true,
+	"go": true, "cargo": true, "python": true, "python3": true,
+}
+
+// checkScript is the check run on the image without the build tools. It
+// mounts what the steps after the install made at /.optfrontend/made and
+// the install's own layer at /.optfrontend/tools, and writes its verdict to
+// /.optfrontend/out/report: "ok <bytes of the tools' layer>", or the files
+// whose libraries do not resolve, or why it could not check.
+const checkScript = `set -u
+out=/.optfrontend/out/report
+command -v ldd >/dev/null 2>&1 || { echo "cannot check: no ldd in the image" > "$out"; exit 0; }
+command -v find >/dev/null 2>&1 || { echo "cannot check: no find in the image" > "$out"; exit 0; }
+missing=$(cd /.optfrontend/made && find . -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' \) 2>/dev/null |
+  while IFS= read -r f; do
+    p=/${f#./}
+    l=$(ldd "$p" 2>/dev/null | grep 'not found') && printf '%s: %s\n' "$p" "$(echo $l)"
+  done)
+if [ -n "$missing" ]; then printf 'missing libraries\n%s\n' "$missing" > "$out"; exit 0; fi
+kb=$(du -sk /.optfrontend/tools 2>/dev/null | cut -f1)
+echo "ok ${kb:-0}" > "$out"
+`
+
+// Apply implements Pass.
+func (p BuildTools) Apply(ctx context.Context, g *Graph) (Report, error) {
+	var rep Report
+	term := g.Terminal()
+	if term == nil || term.Op.Op != nil || len(term.Inputs) != 1 || p.Read == nil {
+		return rep, nil
+	}
+	top := term.Inputs[0]
+	steps, _ := layerChain(g, top)
+	users := edgeUsers(g)
+	for i, s := range steps {
+		pkgs, ok := toolInstall(s.node)
+		if !ok || i == 0 && s.prev.Node == nil {
+			continue
+		}
+		// Only within the target stage, and only when a later step of it
+		// compiles: then the packages served the build.
+		compiles := false
+		j := i + 1
+		for ; j < len(steps); j++ {
+			if boundary(steps, j-1, users) != "" {
+				break
+			}
+			if compilesWith(steps[j].node) {
+				compiles = true
+			}
+		}
+		if !compiles || j != len(steps) {
+			continue
+		}
+		if why := (Squash{Caps: p.Caps}).unsupported(); why != "" {
+			rep.Findings = append(rep.Findings, Finding{Node: s.node, Message: "kept " + strings.Join(pkgs, ", ") + " in the image: " + why})
+			return rep, nil
+		}
+		pruned := p.prune(g, steps, i)
+		verdict, err := p.check(ctx, g, s, pruned, top)
+		if err != nil {
+			return rep, err
+		}
+		if !strings.HasPrefix(verdict, "ok ") {
+			rep.Findings = append(rep.Findings, Finding{Node: s.node, Message: fmt.Sprintf(
+				"kept %s in the image: without them %s", strings.Join(pkgs, ", "), strings.ReplaceAll(strings.TrimSpace(verdict), "\n", "; "))})
+			return rep, nil
+		}
+		kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(verdict, "ok ")), 10, 64)
+		term.Inputs[0] = pruned
+		rep.Layers = append(rep.Layers, LayerEdit{Kinds: kindsFrom(steps, i), Dropped: 1, Lines: s.loc})
+		rep.Findings = append(rep.Findings, Finding{Node: s.node, Changed: true, Message: fmt.Sprintf(
+			"left the build-only packages %s out of the image (about %d kB): the image is every later step's layers on the state before this one, and every library the later steps' programs link against still resolves there",
+			strings.Join(pkgs, ", "), kb)})
+		return rep, nil // one install per stage: the image is then what a multi-stage build gives
+	}
+	return rep, nil
+}
+
+func kindsFrom(steps []step, i int) []string {
+	var kinds []string
+	for _, s := range steps[i:] {
+		kinds = append(kinds, s.kind())
+	}
+	return kinds
+}
+
+// prune is the image without step i: the state before it, merged with the
+// layer of every later step.
+func (p BuildTools) prune(g *Graph, steps []step, i int) Edge {
+	parts := append([]Edge{steps[i].prev}, stepLayers(g, steps, i+1, len(steps)-1)...)
+	m := &pb.MergeOp{}
+	for k := range parts {
+		m.Inputs = append(m.Inputs, &pb.MergeInput{Input: int64(k)})
+	}
+	n := &Node{Op: &pb.Op{Op: &pb.Op_Merge{Merge: m}}, Inputs: parts, Metadata: internalMeta("the image without the build tools", pb.CapMergeOp)}
+	g.Add(n)
+	return Edge{Node: n}
+}
+
+// check runs checkScript on the pruned image and returns its verdict.
+func (p BuildTools) check(ctx context.Context, g *Graph, s step, pruned, top Edge) (string, error) {
+	made := Squash{}.diff(g, s.out, top, "what the steps after the build tools made")
+	tools := Squash{}.diff(g, s.prev, s.out, "the build tools' layer")
+	var platform *pb.Platform
+	if s.node.Op.Platform != nil {
+		platform = s.node.Op.Platform
+	}
+	exec := &pb.Op{
+		Platform: platform,
+		Op: &pb.Op_Exec{Exec: &pb.ExecOp{
+			Meta: &pb.Meta{Args: []string{"/bin/sh", "-c", checkScript}, Cwd: "/", RemoveMountStubsRecursive: true,
+				Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
+			Mounts: []*pb.Mount{
+				// The root is an output so that it is writable: the
+				// mount points are made in it.
+				{Input: 0, Dest: "/", Output: 0},
+				{Input: 1, Dest: "/.optfrontend/made", Output: int64(pb.SkipOutput), Readonly: true},
+				{Input: 2, Dest: "/.optfrontend/tools", Output: int64(pb.SkipOutput), Readonly: true},
+				{Input: int64(pb.Empty), Dest: "/.optfrontend/out", Output: 1},
+			},
+			Network: pb.NetMode_NONE,
+		}},
+		Constraints: &pb.WorkerConstraints{},
+	}
+	n := &Node{Op: exec, Inputs: []Edge{pruned, made, tools}, Metadata: internalMeta("check the image without the build tools",
+		pb.CapExecMetaBase, pb.CapExecMountBind, pb.CapExecMetaNetwork, pb.CapDiffOp, pb.CapMergeOp)}
+	if len(s.node.Locations) > 0 {
+		n.Locations = s.node.Locations
+	}
+	g.Add(n)
+	def, err := g.Definition(Edge{Node: n, Index: 1})
+	if err != nil {
+		return "", fmt.Errorf("encoding the build-tools check: %w", err)
+	}
+	dt, err := p.Read(ctx, def, "/report")
+	if err != nil {
+		msg := err.Error()
+		if i := strings.Index(msg, "did not complete successfully"); i >= 0 {
+			msg = msg[i:] // not the whole script again
+		}
+		return fmt.Sprintf("the check could not run (%s)", msg), nil
+	}
+	return string(bytes.TrimSpace(dt)), nil
+}
+
+// toolInstall tells whether an exec only installs build-only packages with
+// apt (apt-get update, install, clean and removing apt's lists allowed
+// beside), and returns them.
+func toolInstall(n *Node) ([]string, bool) {
+	exec := n.Op.GetExec()
+	if exec == nil || exec.Meta == nil {
+		return nil, false
+	}
+	cmds, err := pkgcache.Commands(execOf(exec))
+	if err != nil {
+		return nil, false
+	}
+	var pkgs []string
+	for _, c := range cmds {
+		switch c.Name {
+		case "sh", "bash", "dash":
+			continue
+		case "rm":
+			for i, a := range c.Args {
+				if c.Known[i] && !strings.HasPrefix(a, "-") && !strings.HasPrefix(path.Clean(a), "/var/lib/apt/lists") {
+					return nil, false
+				}
+			}
+			continue
+		case "apt-get", "apt":
+		default:
+			return nil, false
+		}
+		sub := ""
+		for i, a := range c.Args {
+			if !c.Known[i] {
+				return nil, false
+			}
+			if strings.HasPrefix(a, "-") {
+				continue
+			}
+			if sub == "" {
+				sub = a
+				continue
+			}
+			if sub == "install" {
+				if !buildOnly.MatchString(a) {
+					return nil, false
+				}
+				pkgs = append(pkgs, a)
+			}
+		}
+		switch sub {
+		case "update", "install", "clean", "autoclean":
+		default:
+			return nil, false
+		}
+	}
+	return pkgs, len(pkgs) > 0
+}
+
+// compilesWith tells whether an exec runs a command that compiles or
+// installs packages that may be compiled.
+func compilesWith(n *Node) bool {
+	exec := n.Op.GetExec()
+	if exec == nil || exec.Meta == nil {
+		return false
+	}
+	cmds, err := pkgcache.Commands(execOf(exec))
+	if err != nil {
+		return false
+	}
+	for _, c := range cmds {
+		if compilers[c.Name] {
+			return true
+		}
+	}
+	return false
+}
