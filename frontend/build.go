@@ -23,8 +23,9 @@ const BuildArgOpt = "BUILDKIT_OPT"
 // (norecommends), each run as the pass of that name.
 const BuildArgFix = "BUILDKIT_OPT_FIX"
 
-// fixes are the passes BUILDKIT_OPT_FIX may name.
-var fixes = []string{"norecommends"}
+// fixes are the fixes BUILDKIT_OPT_FIX may name: passes of the same name,
+// and slim, which the frontend applies itself.
+var fixes = []string{"norecommends", fixSlim}
 
 // BuildArgSquash is the build arg that asks the squash pass for one layer
 // per run of the target stage's steps, whether or not they waste bytes.
@@ -53,6 +54,13 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			return nil, err
 		}
 	}
+	if req == "" && fixRequested(bo.Opts, fixSlim) {
+		extra, err := slimContext(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		oc.opts = extra
+	}
 	res, err := builder.Build(ctx, oc)
 	if err != nil {
 		return nil, err
@@ -64,6 +72,11 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// fixRequested tells whether BUILDKIT_OPT_FIX names a fix.
+func fixRequested(opts map[string]string, fix string) bool {
+	return slices.Contains(strings.FieldsFunc(opts["build-arg:"+BuildArgFix], func(r rune) bool { return r == ',' || r == ' ' }), fix)
 }
 
 // checksWord is the BUILDKIT_OPT word for the build checks (package
@@ -124,7 +137,9 @@ func selectPasses(bo gwclient.BuildOpts, users llbopt.UserDB, read llbopt.FileRe
 		if !slices.Contains(fixes, fix) {
 			return nil, fmt.Errorf("build arg %s: unknown fix %q; known fixes: %s", BuildArgFix, fix, strings.Join(fixes, ", "))
 		}
-		spec += ",+" + fix
+		if fix != fixSlim {
+			spec += ",+" + fix
+		}
 	}
 	passes, err := llbopt.Select(llbopt.Passes(cfg), spec)
 	if err != nil {

@@ -19,6 +19,9 @@ type optClient struct {
 
 	mu     sync.Mutex
 	warned map[string]bool
+	// opts are build options the frontend adds for the stock builder (a
+	// named context from a fix).
+	opts map[string]string
 	// layers remembers, per result the builder got, how the passes changed
 	// its layers, so that Build can make the image's history follow.
 	layers map[gwclient.Reference]layerPlan
@@ -34,6 +37,11 @@ type layerPlan struct {
 
 func newOptClient(c gwclient.Client, p *llbopt.Pipeline) *optClient {
 	return &optClient{Client: c, pipeline: p, warned: map[string]bool{}, layers: map[gwclient.Reference]layerPlan{}}
+}
+
+// BuildOpts is the real client's, with the options the frontend added.
+func (c *optClient) BuildOpts() gwclient.BuildOpts {
+	return withOpts(c.Client.BuildOpts(), c.opts)
 }
 
 // Solve runs the passes over the request's definition, reports their

@@ -100,5 +100,28 @@ func TestFixNoRecommends(t *testing.T) {
 
 	out, err := run(t.Context(), "", "buildx", "build", "--build-arg", "BUILDKIT_OPT_FIX=slimmer", dir)
 	require.Error(t, err)
-	require.Contains(t, out, `build arg BUILDKIT_OPT_FIX: unknown fix "slimmer"; known fixes: norecommends`)
+	require.Contains(t, out, `build arg BUILDKIT_OPT_FIX: unknown fix "slimmer"; known fixes: norecommends, slim`)
+}
+
+// TestFixSlim builds a Dockerfile FROM python:3.12 with BUILDKIT_OPT_FIX=slim:
+// the image is built on python:3.12-slim (its base layers are the slim
+// image's), the build says so at the FROM line, and the app still runs.
+func TestFixSlim(t *testing.T) {
+	dir := "testdata/advice-clean-full"
+	fullRef, slimRef := ref("e2e/fixslim:full"), ref("e2e/fixslim:slim")
+	optBuild(t, dir, fullRef)
+	out := optBuild(t, dir, slimRef, "--build-arg", "BUILDKIT_OPT_FIX=slim")
+	require.Contains(t, out, "optfrontend fix slim: built FROM python:3.12-slim instead of python:3.12")
+	require.Contains(t, out, "(line 2)")
+
+	slimBase, err := image(t, ref("library/python:3.12-slim"), nil).Layers()
+	require.NoError(t, err)
+	got, err := image(t, slimRef, nil).Layers()
+	require.NoError(t, err)
+	require.Equal(t, digests(t, slimBase), digests(t, got[:len(slimBase)]))
+	full, _ := compressed(t, image(t, fullRef, nil))
+	slim, _ := compressed(t, image(t, slimRef, nil))
+	t.Logf("FROM python:3.12: %.1f MB; with BUILDKIT_OPT_FIX=slim: %.1f MB", mb(full), mb(slim))
+	require.Less(t, slim, full)
+	smoke(t, dir, slimRef)
 }

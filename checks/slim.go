@@ -1,0 +1,36 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// SlimBase finds the -slim variant of the image the target stage is built
+// from (following FROM <stage>), for the opt-in fix that builds on it: it
+// returns the image as the Dockerfile names it, the variant that exists
+// (asked through opt.ImageExists), and the FROM's location. base is "" when
+// there is nothing to do: the image is pinned by digest, already slim or
+// alpine, has no such variant, or opt.ImageExists is nil.
+func SlimBase(ctx context.Context, dt []byte, opt Options) (base, slim string, loc []parser.Range, err error) {
+	df, err := load(dt, opt)
+	if err != nil {
+		return "", "", nil, err
+	}
+	root := df.chain()[0]
+	if opt.ImageExists == nil || root.base != nil || !root.image.known() || root.image.digest != "" {
+		return "", "", nil, nil
+	}
+	for _, tag := range slimTags(root.image.tag) {
+		candidate := root.image.name + ":" + tag
+		ok, err := opt.ImageExists(ctx, candidate)
+		if err != nil {
+			return "", "", nil, fmt.Errorf("%w: %w", ErrInput, err)
+		}
+		if ok {
+			return root.image.String(), candidate, root.Location, nil
+		}
+	}
+	return "", "", nil, nil
+}
