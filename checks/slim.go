@@ -34,3 +34,19 @@ func SlimBase(ctx context.Context, dt []byte, opt Options) (base, slim string, l
 	}
 	return "", "", nil, nil
 }
+
+// FinalBase returns the image the target stage is built from (following
+// FROM <stage>), as the Dockerfile names it, and the FROM's location; base
+// is "" when that stage starts from scratch, a digest, or a name the build
+// args do not resolve.
+func FinalBase(dt []byte, opt Options) (base string, loc []parser.Range, err error) {
+	df, err := load(dt, opt)
+	if err != nil {
+		return "", nil, err
+	}
+	root := df.chain()[0]
+	if root.base != nil || !root.image.known() || root.image.digest != "" || root.image.name == scratch {
+		return "", nil, nil
+	}
+	return root.image.String(), root.Location, nil
+}

@@ -38,3 +38,17 @@ func TestSlimBase(t *testing.T) {
 		}
 	}
 }
+
+func TestFinalBase(t *testing.T) {
+	for df, want := range map[string]string{
+		"FROM python:3.12 AS build\nFROM build\n":           "python:3.12",
+		"FROM golang AS b\nFROM busybox\nCOPY --from=b / /": "busybox",
+		"ARG V=3.12\nFROM python:$V\n":                      "python:3.12",
+		"FROM scratch\n":                                    "",
+		"FROM python@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n": "",
+	} {
+		base, _, err := FinalBase([]byte(df), Options{})
+		require.NoError(t, err, df)
+		require.Equal(t, want, base, df)
+	}
+}

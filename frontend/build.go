@@ -25,7 +25,7 @@ const BuildArgFix = "BUILDKIT_OPT_FIX"
 
 // fixes are the fixes BUILDKIT_OPT_FIX may name: passes of the same name,
 // and slim, which the frontend applies itself.
-var fixes = []string{"norecommends", fixSlim}
+var fixes = []string{"norecommends", fixSlim, fixPin}
 
 // BuildArgSquash is the build arg that asks the squash pass for one layer
 // per run of the target stage's steps, whether or not they waste bytes.
@@ -54,8 +54,8 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			return nil, err
 		}
 	}
-	if req == "" && fixRequested(bo.Opts, fixSlim) {
-		extra, err := slimContext(ctx, c)
+	if slim, pin := fixRequested(bo.Opts, fixSlim), fixRequested(bo.Opts, fixPin); req == "" && (slim || pin) {
+		extra, err := baseFixes(ctx, c, slim, pin)
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +137,7 @@ func selectPasses(bo gwclient.BuildOpts, users llbopt.UserDB, read llbopt.FileRe
 		if !slices.Contains(fixes, fix) {
 			return nil, fmt.Errorf("build arg %s: unknown fix %q; known fixes: %s", BuildArgFix, fix, strings.Join(fixes, ", "))
 		}
-		if fix != fixSlim {
+		if fix != fixSlim && fix != fixPin {
 			spec += ",+" + fix
 		}
 	}

@@ -211,16 +211,22 @@ func (a *advice) imageUser(ctx context.Context, ref string) (string, error) {
 	return img.Config.User, nil
 }
 
-func (a *advice) imageConfig(ctx context.Context, ref string) (*dockerspec.DockerOCIImage, error) {
-	opt := sourceresolver.Opt{ImageOpt: &sourceresolver.ResolveImageOpt{ResolveMode: a.c.BuildOpts().Opts["image-resolve-mode"]}}
+// resolveOpt are the options to resolve an image for the build's target
+// platform, as the stock builder resolves its base images.
+func (a *advice) resolveOpt(logName string) sourceresolver.Opt {
+	opt := sourceresolver.Opt{LogName: logName, ImageOpt: &sourceresolver.ResolveImageOpt{ResolveMode: a.c.BuildOpts().Opts["image-resolve-mode"]}}
 	if len(a.bc.TargetPlatforms) > 0 {
 		opt.ImageOpt.Platform = &a.bc.TargetPlatforms[0]
 	}
+	return opt
+}
+
+func (a *advice) imageConfig(ctx context.Context, ref string) (*dockerspec.DockerOCIImage, error) {
 	named, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", ref, err)
 	}
-	opt.LogName = "[internal] optfrontend checks: image config of " + reference.FamiliarString(named)
+	opt := a.resolveOpt("[internal] optfrontend checks: image config of " + reference.FamiliarString(named))
 	_, _, dt, err := a.c.ResolveImageConfig(ctx, reference.TagNameOnly(named).String(), opt)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", ref, err)

@@ -100,7 +100,7 @@ func TestFixNoRecommends(t *testing.T) {
 
 	out, err := run(t.Context(), "", "buildx", "build", "--build-arg", "BUILDKIT_OPT_FIX=slimmer", dir)
 	require.Error(t, err)
-	require.Contains(t, out, `build arg BUILDKIT_OPT_FIX: unknown fix "slimmer"; known fixes: norecommends, slim`)
+	require.Contains(t, out, `build arg BUILDKIT_OPT_FIX: unknown fix "slimmer"; known fixes: norecommends, slim, pin`)
 }
 
 // TestFixSlim builds a Dockerfile FROM python:3.12 with BUILDKIT_OPT_FIX=slim:
@@ -124,4 +124,17 @@ func TestFixSlim(t *testing.T) {
 	t.Logf("FROM python:3.12: %.1f MB; with BUILDKIT_OPT_FIX=slim: %.1f MB", mb(full), mb(slim))
 	require.Less(t, slim, full)
 	smoke(t, dir, slimRef)
+}
+
+// TestFixPin: BUILDKIT_OPT_FIX=pin builds on the digest the base image's
+// tag names now and prints the FROM line that keeps it; with slim, the
+// digest of the slim image.
+func TestFixPin(t *testing.T) {
+	dir := "testdata/advice-clean-full"
+	want, err := image(t, ref("library/python:3.12-slim"), nil).Digest()
+	require.NoError(t, err)
+	out := optBuild(t, dir, ref("e2e/fixpin:test"), "--build-arg", "BUILDKIT_OPT_FIX=slim,pin")
+	require.Contains(t, out, "optfrontend fix pin: built FROM python:3.12-slim@"+want.String())
+	require.Contains(t, out, "write FROM python:3.12-slim@"+want.String())
+	smoke(t, dir, ref("e2e/fixpin:test"))
 }
