@@ -25,7 +25,7 @@ const BuildArgFix = "BUILDKIT_OPT_FIX"
 
 // fixes are the fixes BUILDKIT_OPT_FIX may name: passes of the same name,
 // and slim, which the frontend applies itself.
-var fixes = []string{"norecommends", fixSlim, fixPin}
+var fixes = []string{"norecommends", "nodevdeps", fixSlim, fixPin}
 
 // BuildArgSquash is the build arg that asks the squash pass for one layer
 // per run of the target stage's steps, whether or not they waste bytes.

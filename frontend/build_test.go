@@ -78,5 +78,5 @@ func TestFixesAreOptIn(t *testing.T) {
 	_, err = SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "slim,pin"}})
 	require.NoError(t, err)
 	_, err = SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "pinned"}})
-	require.ErrorContains(t, err, `build arg BUILDKIT_OPT_FIX: unknown fix "pinned"; known fixes: norecommends, slim, pin`)
+	require.ErrorContains(t, err, `build arg BUILDKIT_OPT_FIX: unknown fix "pinned"; known fixes: norecommends, nodevdeps, slim, pin`)
 }

@@ -44,3 +44,23 @@ func TestUnusedStagesAreNotBuilt(t *testing.T) {
 	_, err := run(t.Context(), "", "buildx", "build", "--target", "broken", "testdata/unused")
 	require.Error(t, err)
 }
+
+// TestFixNoDevDeps: the final stage copies /app from a stage that ran npm ci
+// with dev dependencies; with BUILDKIT_OPT_FIX=nodevdeps it gets production
+// ones only, and the app still runs.
+func TestFixNoDevDeps(t *testing.T) {
+	dir := "testdata/devdeps"
+	defRef, fixRef := ref("e2e/devdeps:default"), ref("e2e/devdeps:fixed")
+	optBuild(t, dir, defRef)
+	out := optBuild(t, dir, fixRef, "--build-arg", "BUILDKIT_OPT_FIX=nodevdeps")
+	require.Contains(t, out, "optfrontend nodevdeps: the copy of /app takes node_modules without dev dependencies: `npm prune --omit=dev` ran in /app")
+	def := filesystem(t, image(t, defRef, nil))
+	fixed := filesystem(t, image(t, fixRef, nil))
+	require.Contains(t, def, "/app/node_modules/is-number/index.js")
+	require.NotContains(t, fixed, "/app/node_modules/is-number/index.js")
+	require.Contains(t, fixed, "/app/node_modules/ms/index.js")
+	for _, p := range diffPaths(def, fixed) {
+		require.True(t, under(p, "/app/node_modules"), "unexpected difference at %s", p)
+	}
+	smoke(t, dir, fixRef)
+}
