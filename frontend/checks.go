@@ -20,6 +20,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
 	"github.com/org/optfrontend/checks"
+	"github.com/org/optfrontend/llbopt"
 )
 
 // maxContextFiles bounds the walk of the context that the secret-file rule
@@ -180,7 +181,13 @@ func (a *advice) contextRef(ctx context.Context, paths []string) (gwclient.Refer
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	st, err := a.bc.MainContext(ctx, llb.FollowPaths(paths))
+	opts := []llb.LocalOption{llb.FollowPaths(paths)}
+	if ignore, err := a.bc.DockerIgnorePatterns(ctx); err == nil && len(ignore) == 0 {
+		// What the contextfilter pass keeps from the builder is not read
+		// here either: a secret inside .git or a virtualenv is not copied.
+		opts = append(opts, llb.ExcludePatterns(llbopt.ContextNoise()))
+	}
+	st, err := a.bc.MainContext(ctx, opts...)
 	if err != nil || st == nil {
 		return nil, err
 	}

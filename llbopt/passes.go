@@ -28,6 +28,7 @@ type Config struct {
 // meet: a pass never looks at another's work except through the graph.
 func Passes(cfg Config) []Entry {
 	return []Entry{
+		{Pass: ContextFilter{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: NoRecommends{}},

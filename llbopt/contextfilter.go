@@ -1,0 +1,181 @@
+package llbopt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
+
+	"github.com/org/optfrontend/llbopt/pkgcache"
+)
+
+// mainContext is the identifier of the build context's local source.
+const mainContext = "local://context"
+
+// vcsDirs are version-control directories.
+var vcsDirs = []string{".git", "**/.git", ".hg", "**/.hg", ".svn", "**/.svn"}
+
+// cacheDirs are Python's and its tools' caches, and virtualenvs: made on
+// the machine the context comes from, never what an image should build
+// from (a virtualenv's interpreter paths are the host's).
+var cacheDirs = []string{"**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache", "**/.tox", ".venv", "**/.venv"}
+
+// ContextNoise is every pattern ContextFilter may leave out of a context
+// without a .dockerignore, for a frontend that reads such a context itself
+// and must not transfer what the build will not.
+func ContextNoise() []string {
+	return append(append([]string{}, vcsDirs...), cacheDirs...)
+}
+
+// ContextFilter keeps what a build context without a .dockerignore should
+// not send to the builder: Python and tool caches and virtualenvs always,
+// and version-control directories unless a step may read them. Only the
+// main context is filtered, and only when it has no .dockerignore (the
+// local source then carries no exclude patterns): a .dockerignore is the
+// user's own choice of what to send. Switch it off with
+// BUILDKIT_OPT=-contextfilter.
+type ContextFilter struct {
+	// Caps are the builder's LLB capabilities: the filter needs
+	// source.local.excludepatterns.
+	Caps *apicaps.CapSet
+}
+
+// Name implements Pass.
+func (ContextFilter) Name() string { return "contextfilter" }
+
+// Apply implements Pass.
+func (p ContextFilter) Apply(_ context.Context, g *Graph) (Report, error) {
+	var rep Report
+	var sources []*Node
+	for _, n := range g.Nodes() {
+		if src := n.Op.GetSource(); src != nil && src.Identifier == mainContext && src.Attrs[pb.AttrExcludePatterns] == "" {
+			sources = append(sources, n)
+		}
+	}
+	if len(sources) == 0 {
+		return rep, nil
+	}
+	if p.Caps == nil || p.Caps.Supports(pb.CapSourceLocalExcludePatterns) != nil {
+		rep.Findings = append(rep.Findings, Finding{Node: sources[0], Message: "sent the whole context: the builder cannot exclude paths from it"})
+		return rep, nil
+	}
+	patterns := cacheDirs
+	keepVCS := readsVCS(g)
+	if keepVCS == "" {
+		patterns = append(append([]string{}, vcsDirs...), cacheDirs...)
+	}
+	dt, err := json.Marshal(patterns)
+	if err != nil {
+		return rep, fmt.Errorf("encoding exclude patterns: %w", err)
+	}
+	for _, n := range sources {
+		src := n.Op.GetSource()
+		if src.Attrs == nil {
+			src.Attrs = map[string]string{}
+		}
+		src.Attrs[pb.AttrExcludePatterns] = string(dt)
+		addCaps(n, string(pb.CapSourceLocalExcludePatterns))
+	}
+	node := firstUser(g, sources)
+	rep.Findings = append(rep.Findings, Finding{Node: node, Changed: true, Message: fmt.Sprintf(
+		"the context has no .dockerignore: not sending %s", strings.Join(patterns, " "))})
+	if keepVCS != "" {
+		rep.Findings = append(rep.Findings, Finding{Node: node, Message: "sending version-control directories: " + keepVCS})
+	}
+	return rep, nil
+}
+
+// firstUser is the first op that reads one of the sources (a COPY), whose
+// line the report can name; a source itself has none.
+func firstUser(g *Graph, sources []*Node) *Node {
+	for _, n := range g.Nodes() {
+		for _, e := range n.Inputs {
+			for _, s := range sources {
+				if e.Node == s && len(n.Locations) > 0 {
+					return n
+				}
+			}
+		}
+	}
+	return sources[0]
+}
+
+// readsVCS says why a step of the graph may read the context's
+// version-control directories, "" when none can: every command of every
+// RUN is known and none reads them (git itself, go's build stamping, a pip
+// install of the project, a build script).
+func readsVCS(g *Graph) string {
+	for _, n := range g.Nodes() {
+		exec := n.Op.GetExec()
+		if exec == nil || exec.Meta == nil {
+			continue
+		}
+		line := ""
+		if loc, ok := g.Location(n); ok {
+			line = fmt.Sprintf(" (line %d)", loc.Start)
+		}
+		cmds, err := pkgcache.Commands(execOf(exec))
+		if err != nil {
+			return "a RUN whose script cannot be read may use them" + line
+		}
+		for _, c := range cmds {
+			if why := vcsReader(c); why != "" {
+				return fmt.Sprintf("`%s` %s%s", c.Text, why, line)
+			}
+		}
+	}
+	return ""
+}
+
+// vcsReader says why a command may read version-control directories.
+func vcsReader(c pkgcache.Command) string {
+	sub := ""
+	if ops := operandsOf(c); len(ops) > 0 {
+		sub = ops[0].val
+	}
+	switch c.Name {
+	case "sh", "bash", "dash", "ash":
+		if keepsFiles(c) {
+			return "" // the walk reads the script's own commands
+		}
+		return "runs a script that may read them"
+	case "npm", "yarn", "pnpm":
+		switch sub {
+		case "", "ci", "install", "i", "add", "prune", "cache":
+			return ""
+		}
+		return "runs package scripts that may read them"
+	case "apt-get", "apt", "apk", "dpkg", "echo", "printf", "true", "mkdir", "chown", "chmod", "chgrp",
+		"rm", "ln", "useradd", "adduser", "groupadd", "addgroup", "curl", "wget", "test", "[", "ls", "cat", "id":
+		return ""
+	case "cp", "mv", "tar", "find":
+		for _, a := range c.Args {
+			if strings.Contains(a, ".git") || a == "." || a == "./" || a == "*" {
+				return "may copy them"
+			}
+		}
+		return ""
+	case "go":
+		if sub == "mod" || sub == "env" || sub == "version" {
+			return ""
+		}
+		return "stamps version-control information into what it builds"
+	case "pip", "pip3", "uv", "poetry":
+		for _, a := range c.Args {
+			if a == "." || strings.HasPrefix(a, "./") || strings.HasPrefix(a, "/") || a == "-e" || a == "--editable" || strings.HasPrefix(a, "git+") {
+				return "installs the project, whose version may come from them"
+			}
+		}
+		if c.Name == "poetry" && sub == "install" {
+			return "installs the project, whose version may come from them"
+		}
+		return ""
+	}
+	if strings.HasPrefix(c.Name, "python") && len(c.Args) > 2 && c.Args[0] == "-m" && c.Args[1] == "pip" {
+		return vcsReader(pkgcache.Command{Name: "pip", Args: c.Args[2:], Known: c.Known[2:], Text: c.Text})
+	}
+	return "may read them"
+}
