@@ -29,6 +29,15 @@ write_buildkitd_config() {
 
 [registry."gcr.io"]
   mirrors = ["$REGISTRY_NAME"]
+
+# The disk is shared with everything else on the machine: BuildKit's default
+# limits are fractions of the whole disk, which the tests and benchmarks can
+# fill before they apply. Keep the build cache to a size of its own.
+[worker.oci]
+  gc = true
+  reservedSpace = "5GB"
+  maxUsedSpace = "25GB"
+  minFreeSpace = "10GB"
 TOML
 	mv "$BUILDKITD_CONFIG.tmp" "$BUILDKITD_CONFIG"
 }
