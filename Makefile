@@ -7,8 +7,9 @@ SHELL := /bin/bash
 CACHE ?= $(or $(OPTFRONTEND_CACHE),$(HOME)/.cache/optfrontend)
 ENV := source $(CACHE)/env
 EXAMPLE ?= flask
+ROUNDS ?= 1
 
-.PHONY: up down frontend-image demo test conformance conformance-quick
+.PHONY: up down frontend-image demo compare explain test conformance conformance-quick
 
 up:
 	bash internal/testbed/up
@@ -22,12 +23,20 @@ frontend-image: up
 	$(ENV) && buildctl build --frontend dockerfile.v0 --local context=. --local dockerfile=. \
 		--output type=image,name=$$OPTFRONTEND_REGISTRY/org/optfrontend:latest,push=true
 
-# Build one example through the frontend, as a user does, and print the image.
+# The main job: optctl compares stock and optfrontend on every bundled
+# example (and the seeds' Dockerfiles it can build here): image size, layers,
+# wasted bytes, context bytes, cold and warm build times, what each pass
+# changed. ROUNDS=3 gives the medians the README's table shows.
 demo: frontend-image
-	$(ENV) && buildx build --progress=plain \
-		--output type=image,name=$$OPTFRONTEND_REGISTRY/examples/$(EXAMPLE):optimized,push=true \
-		examples/$(EXAMPLE) && \
-	buildx imagetools inspect $$OPTFRONTEND_REGISTRY/examples/$(EXAMPLE):optimized
+	$(ENV) && go run ./cmd/optctl bench --rounds $(ROUNDS) --json bench.json --html bench.html
+
+# Compare one example (EXAMPLE=name), with an HTML report.
+compare: frontend-image
+	$(ENV) && go run ./cmd/optctl compare --rounds $(ROUNDS) --html $(EXAMPLE).html examples/$(EXAMPLE)
+
+# What the passes would change in one example, without building it.
+explain: up
+	$(ENV) && go run ./cmd/optctl explain examples/$(EXAMPLE)
 
 # Unit and end-to-end tests, then a representative subset of BuildKit's own
 # Dockerfile test suite run against stock, passes-off and default optfrontend.

@@ -1,0 +1,128 @@
+package compare
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// DefaultFrontendImage is the optfrontend image the optimized builds run,
+// as the `# syntax=org/optfrontend` line names it.
+const DefaultFrontendImage = "docker.io/org/optfrontend:latest"
+
+// DefaultRounds is how many times each scenario is built with each
+// frontend; the report gives the medians.
+const DefaultRounds = 3
+
+// Options says what to compare and how.
+type Options struct {
+	// Context is the build context directory. It is copied; the copy is
+	// what the builds see and what the scenarios change.
+	Context string
+	// Dockerfile is the Dockerfile's path; empty means Context/Dockerfile.
+	Dockerfile string
+	// Target is the stage to build; empty means the last.
+	Target string
+	// BuildArgs are given to both frontends.
+	BuildArgs map[string]string
+	// Rounds is how many times each scenario runs; 0 means DefaultRounds.
+	Rounds int
+	// Touch is the file, relative to Context, that the source-change
+	// scenario appends a comment line to; empty detects one.
+	Touch string
+	// DepCmd is a shell command, run in the context's copy, that adds a
+	// dependency; empty skips the dependency-change scenario. It sees
+	// OPTCTL_ROUND (1, 2, ...) to pick a different dependency each round,
+	// and OPTCTL_NONCE, a value never seen before.
+	DepCmd string
+	// FrontendImage is the optfrontend image; empty means
+	// DefaultFrontendImage.
+	FrontendImage string
+	// Repo is the repository the images are pushed to (REGISTRY/PATH); the
+	// tags name the frontend and the scenario.
+	Repo string
+	// Name names the comparison in the report; empty means the context
+	// directory's name.
+	Name string
+	// Notes are added to the report's notes.
+	Notes []string
+	// Progress receives the builds' progress; nil means none.
+	Progress io.Writer
+	// Quiet prints one line per build instead of the steps.
+	Quiet bool
+}
+
+// withDefaults fills in the defaults and checks what the user gave.
+func (o Options) withDefaults() (Options, error) {
+	if o.Context == "" {
+		return o, errors.New("no build context given")
+	}
+	abs, err := filepath.Abs(o.Context)
+	if err != nil {
+		return o, fmt.Errorf("finding the build context: %w", err)
+	}
+	o.Context = abs
+	if st, err := os.Stat(o.Context); err != nil {
+		return o, fmt.Errorf("reading the build context: %w", err)
+	} else if !st.IsDir() {
+		return o, fmt.Errorf("build context %s is not a directory", o.Context)
+	}
+	if o.Dockerfile == "" {
+		o.Dockerfile = filepath.Join(o.Context, "Dockerfile")
+	}
+	if o.Dockerfile, err = filepath.Abs(o.Dockerfile); err != nil {
+		return o, fmt.Errorf("finding the Dockerfile: %w", err)
+	}
+	if _, err := os.Stat(o.Dockerfile); err != nil {
+		return o, fmt.Errorf("reading the Dockerfile: %w", err)
+	}
+	if o.Rounds == 0 {
+		o.Rounds = DefaultRounds
+	}
+	if o.Rounds < 0 {
+		return o, fmt.Errorf("rounds: %d is not a number of rounds", o.Rounds)
+	}
+	if o.FrontendImage == "" {
+		o.FrontendImage = DefaultFrontendImage
+	}
+	if o.Name == "" {
+		o.Name = filepath.Base(o.Context)
+	}
+	if o.Repo == "" {
+		return o, errors.New("no repository to push the images to: pass --repo REGISTRY/PATH or set OPTFRONTEND_REGISTRY")
+	}
+	if _, err := name.NewRepository(o.Repo); err != nil {
+		return o, fmt.Errorf("repository %q: give REGISTRY/PATH without a tag or digest, the tags name the frontend and the scenario: %w", o.Repo, err)
+	}
+	if o.Touch != "" {
+		if filepath.IsAbs(o.Touch) || strings.HasPrefix(filepath.Clean(o.Touch), "..") {
+			return o, fmt.Errorf("touch file %q: give a path inside the build context", o.Touch)
+		}
+		if _, err := os.Stat(filepath.Join(o.Context, o.Touch)); err != nil {
+			return o, fmt.Errorf("touch file: %w", err)
+		}
+	}
+	return o, nil
+}
+
+// ParseBuildArgs turns K=V flags into a map. A bare K takes its value from
+// the environment, as buildx does.
+func ParseBuildArgs(args []string, getenv func(string) string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if k == "" {
+			return nil, fmt.Errorf("build arg %q: no name", a)
+		}
+		if !ok {
+			v = getenv(k)
+		}
+		m[k] = v
+	}
+	return m, nil
+}

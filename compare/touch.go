@@ -1,0 +1,141 @@
+package compare
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Touch is the file the source-change scenario edits, and how a comment
+// line is written in it.
+type Touch struct {
+	// File is the path relative to the context.
+	File string `json:"file"`
+	// Comment starts a line comment in the file: "//" or "#".
+	Comment string `json:"comment"`
+}
+
+// comments maps source file extensions to their line comment.
+var comments = map[string]string{
+	".go": "//", ".js": "//", ".mjs": "//", ".cjs": "//", ".ts": "//", ".tsx": "//", ".jsx": "//",
+	".java": "//", ".kt": "//", ".scala": "//", ".rs": "//", ".c": "//", ".h": "//", ".cc": "//",
+	".cpp": "//", ".cs": "//", ".swift": "//", ".php": "//", ".dart": "//",
+	".py": "#", ".rb": "#", ".sh": "#", ".bash": "#", ".pl": "#", ".r": "#", ".ex": "#", ".exs": "#",
+	".css": "", ".html": "",
+}
+
+// mainNames are the files a project's entry point is usually called.
+var mainNames = []string{"main.go", "app.py", "main.py", "manage.py", "server.js", "index.js", "app.js", "main.rs", "main.c", "index.php"}
+
+// CommentFor returns the line comment of a file, from its extension or,
+// for a script without one, its #! line; ok is false when neither says.
+func CommentFor(name string, head []byte) (comment string, ok bool) {
+	if c, known := comments[strings.ToLower(filepath.Ext(name))]; known {
+		return c, c != ""
+	}
+	if bytes.HasPrefix(head, []byte("#!")) {
+		return "#", true
+	}
+	return "", false
+}
+
+// DetectTouch picks the context's main source file among its top-level
+// files: one the Dockerfile copies by name first, then a usual entry-point
+// name, then any file whose comment syntax is known, a shell script last.
+// ok is false when there is none.
+func DetectTouch(contextDir string, dockerfile []byte) (t Touch, ok bool, err error) {
+	entries, err := os.ReadDir(contextDir)
+	if err != nil {
+		return Touch{}, false, fmt.Errorf("listing the build context: %w", err)
+	}
+	named := copiedNames(dockerfile)
+	type candidate struct {
+		Touch
+		score int
+	}
+	var cands []candidate
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || strings.HasPrefix(strings.ToLower(name), "dockerfile") {
+			continue
+		}
+		head, err := readHead(filepath.Join(contextDir, name))
+		if err != nil {
+			return Touch{}, false, err
+		}
+		c, ok := CommentFor(name, head)
+		if !ok {
+			continue
+		}
+		score := 0
+		if named[name] {
+			score += 100
+		}
+		if slices.Contains(mainNames, name) {
+			score += 50
+		}
+		if ext := filepath.Ext(name); ext != ".sh" && ext != ".bash" {
+			score += 10
+		}
+		cands = append(cands, candidate{Touch{File: name, Comment: c}, score})
+	}
+	if len(cands) == 0 {
+		return Touch{}, false, nil
+	}
+	best := slices.MinFunc(cands, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.File, b.File))
+	})
+	return best.Touch, true, nil
+}
+
+// copiedNames lists the base names of the sources of the Dockerfile's
+// COPY and ADD lines.
+func copiedNames(dockerfile []byte) map[string]bool {
+	names := map[string]bool{}
+	for line := range strings.Lines(string(dockerfile)) {
+		fields := strings.Fields(line)
+		if len(fields) < 3 || (!strings.EqualFold(fields[0], "COPY") && !strings.EqualFold(fields[0], "ADD")) {
+			continue
+		}
+		for _, f := range fields[1 : len(fields)-1] {
+			if !strings.HasPrefix(f, "--") {
+				names[filepath.Base(f)] = true
+			}
+		}
+	}
+	return names
+}
+
+// readHead reads the first bytes of a file, enough for a #! line.
+func readHead(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer f.Close()
+	buf := make([]byte, 64)
+	n, _ := f.Read(buf)
+	return buf[:n], nil
+}
+
+// apply appends one comment line to the file in dir, different every
+// time, so that no build has seen the file's content before.
+func (t Touch) apply(dir string, round int) error {
+	f, err := os.OpenFile(filepath.Join(dir, t.File), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("changing %s: %w", t.File, err)
+	}
+	_, err = fmt.Fprintf(f, "\n%s optctl: source change %d at %d\n", t.Comment, round, time.Now().UnixNano())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("changing %s: %w", t.File, err)
+	}
+	return nil
+}

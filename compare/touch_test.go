@@ -1,0 +1,99 @@
+package compare
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestDetectTouchOnTheExamples(t *testing.T) {
+	want := map[string]Touch{
+		"aptlayers": {"statuscheck", "#"}, // named by its COPY, a #! script
+		"aptsteps":  {"fetchxz", "#"},
+		"chownapp":  {"app.py", "#"},
+		"express":   {"server.js", "//"},
+		"flask":     {"app.py", "#"},
+		"goserver":  {"main.go", "//"},
+		"pyext":     {"app.py", "#"},
+		"static":    {"build.mjs", "//"},
+	}
+	dirs, err := exampleDirs("../examples", nil)
+	require.NoError(t, err)
+	require.Len(t, dirs, len(want), "an example was added: say here which file its source change edits")
+	for _, dir := range dirs {
+		df, err := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+		require.NoError(t, err)
+		got, ok, err := DetectTouch(dir, df)
+		require.NoError(t, err)
+		require.True(t, ok, dir)
+		require.Equal(t, want[filepath.Base(dir)], got, dir)
+	}
+	// The benchmark's table agrees with the detection, so that a plain
+	// `optctl compare` measures what the benchmark does.
+	for _, e := range Examples {
+		require.Equal(t, want[e.Name].File, e.Touch, e.Name)
+	}
+}
+
+func TestDetectTouchRules(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		files      map[string]string
+		dockerfile string
+		want       string
+	}{
+		{"named by COPY wins", map[string]string{"main.go": "package main", "tool.py": "x"}, "COPY tool.py /x/\n", "tool.py"},
+		{"entry point name", map[string]string{"util.py": "", "app.py": ""}, "COPY . .\n", "app.py"},
+		{"script without extension", map[string]string{"run": "#!/bin/sh\necho", "notes": "text"}, "COPY . .\n", "run"},
+		{"shell scripts last", map[string]string{"smoke.sh": "", "lib.rb": ""}, "COPY . .\n", "lib.rb"},
+		{"Dockerfile and dotfiles never", map[string]string{"Dockerfile.dev": "#!x", ".env.sh": ""}, "", ""},
+		{"no known syntax", map[string]string{"data.json": "{}", "style.css": ""}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, content := range tc.files {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
+			}
+			got, ok, err := DetectTouch(dir, []byte(tc.dockerfile))
+			require.NoError(t, err)
+			require.Equal(t, tc.want != "", ok)
+			require.Equal(t, tc.want, got.File)
+		})
+	}
+}
+
+func TestCommentFor(t *testing.T) {
+	for name, want := range map[string]string{"main.go": "//", "app.PY": "#", "x.mjs": "//", "run.sh": "#"} {
+		got, ok := CommentFor(name, nil)
+		require.True(t, ok, name)
+		require.Equal(t, want, got, name)
+	}
+	_, ok := CommentFor("index.html", []byte("#!"))
+	require.False(t, ok, "HTML has no line comment, whatever its first bytes")
+	_, ok = CommentFor("README", []byte("hello"))
+	require.False(t, ok)
+}
+
+func TestTouchApplyAppendsALineEachTime(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.py"), []byte("print(1)\n"), 0o755))
+	tc := Touch{File: "app.py", Comment: "#"}
+	require.NoError(t, tc.apply(dir, 1))
+	first, err := os.ReadFile(filepath.Join(dir, "app.py"))
+	require.NoError(t, err)
+	require.NoError(t, tc.apply(dir, 1))
+	second, err := os.ReadFile(filepath.Join(dir, "app.py"))
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(first), "print(1)\n\n# optctl: source change 1 at "))
+	require.True(t, strings.HasPrefix(string(second), string(first)), "a change only appends")
+	lines := slices.DeleteFunc(strings.Split(string(second), "\n"), func(l string) bool { return l == "" })
+	require.Len(t, lines, 3)
+	require.NotEqual(t, lines[1], lines[2], "the same round twice must still differ")
+	st, err := os.Stat(filepath.Join(dir, "app.py"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o755), st.Mode().Perm())
+}
