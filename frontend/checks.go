@@ -16,7 +16,6 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
-	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
 	"github.com/org/optfrontend/checks"
@@ -98,18 +97,7 @@ func (a *advice) unusedStages(ctx context.Context) {
 		return // stock reports a Dockerfile it cannot read
 	}
 	for _, st := range stages {
-		opts := gwclient.WarnOpts{Level: 1}
-		line := 0
-		for _, r := range st.Location {
-			opts.Range = append(opts.Range, &pb.Range{
-				Start: &pb.Position{Line: int32(r.Start.Line), Character: int32(r.Start.Character)},
-				End:   &pb.Position{Line: int32(r.End.Line), Character: int32(r.End.Character)},
-			})
-			if line == 0 {
-				line = r.Start.Line
-			}
-		}
-		a.src.Warn(ctx, fmt.Sprintf("optfrontend stages: stage %q is not used by the target, so it is not built (line %d)", st.Name, line), opts)
+		warnAt(ctx, a.src, st.Location, fmt.Sprintf("optfrontend stages: stage %q is not used by the target, so it is not built", st.Name))
 	}
 }
 
