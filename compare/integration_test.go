@@ -2,10 +2,13 @@ package compare
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -24,6 +27,21 @@ func testbed(t *testing.T) (*client.Client, string, string) {
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c, addr, reg
+}
+
+// frontendImage builds this checkout's frontend image and pushes it under a
+// tag of this run's own, so that the comparison measures this code and no
+// other test's push can change the image under it.
+func frontendImage(t *testing.T, reg string) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	ref := fmt.Sprintf("%s/optctl/frontend-test:%d", reg, time.Now().UnixNano())
+	out, err := exec.CommandContext(t.Context(), "buildctl", "build", "--frontend", "dockerfile.v0",
+		"--local", "context="+root, "--local", "dockerfile="+root,
+		"--output", "type=image,name="+ref+",push=true").CombinedOutput()
+	require.NoError(t, err, "building the frontend image:\n%s", out)
+	return ref
 }
 
 // rawManifest is the part of an image manifest the report's sizes come
@@ -62,7 +80,8 @@ func registryDigest(t *testing.T, ref string) string {
 // images is what `buildx imagetools inspect` says of them.
 func TestCompareAptlayers(t *testing.T) {
 	c, addr, reg := testbed(t)
-	rep, err := Run(t.Context(), c, addr, Options{Context: "../examples/aptlayers", Rounds: 1, Repo: reg + "/optctl/test-aptlayers"})
+	fe := frontendImage(t, reg)
+	rep, err := Run(t.Context(), c, addr, Options{Context: "../examples/aptlayers", Rounds: 1, Repo: reg + "/optctl/test-aptlayers", FrontendImage: fe})
 	require.NoError(t, err)
 
 	for _, img := range []*Image{rep.Stock, rep.Optimized} {
@@ -104,10 +123,9 @@ func TestCompareAptlayers(t *testing.T) {
 		}
 	}
 	require.Contains(t, passes, "squash")
-	// The mirror serves docker.io/org/optfrontend from the test bed's
-	// registry: the digest the report names is the one there.
-	fe := registryDigest(t, reg+"/org/optfrontend:latest")
-	require.Equal(t, fe, rep.FrontendDigest)
+	// The digest the report names is the one the registry has for the
+	// frontend image it was given.
+	require.Equal(t, registryDigest(t, fe), rep.FrontendDigest)
 
 	ran := map[string]int{}
 	for _, sc := range rep.Scenarios {
