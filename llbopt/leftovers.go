@@ -32,11 +32,11 @@ var leftoverDirs = []leftover{
 }
 
 // Leftovers keeps builder leftovers out of the image that ships: where the
-// target stage copies a tree from another stage or an image, version
-// control directories and package-manager caches inside that tree are left
-// out of the copy. It touches only copies after which the target stage runs
-// nothing, so no step of the build can read what is left out; a copy that a
-// later RUN may read is left as it is, and the report says so.
+// target stage copies a tree another stage built, version-control
+// directories and package-manager caches inside that tree are left out of
+// the copy. It touches only copies after which the target stage runs
+// nothing, so no step of the build can read what is left out, and never a
+// copy straight from a source (context, image, Git, URL).
 type Leftovers struct {
 	// Caps are the builder's LLB capabilities: copy exclude patterns need
 	// file.copy.includeexcludepatterns.
@@ -67,13 +67,11 @@ func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
 		}
 		for _, a := range file.Actions {
 			cp := a.GetCopy()
-			if cp == nil || !p.fromBuild(n, a) {
+			if cp == nil || !p.fromBuild(g, n, a) || namesLeftover(cp.Src) {
 				continue
 			}
 			if runsAfter {
-				rep.Findings = append(rep.Findings, Finding{Node: n, Message: fmt.Sprintf(
-					"left the copy of %s as it is: a later RUN of the stage may read its caches or version-control files", cp.Src)})
-				continue
+				continue // a later RUN of the stage may read them
 			}
 			if why := p.unsupported(); why != "" {
 				rep.Findings = append(rep.Findings, Finding{Node: n, Message: fmt.Sprintf("did not prune the copy of %s: %s", cp.Src, why)})
@@ -97,15 +95,34 @@ func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
 	return rep, nil
 }
 
-// fromBuild tells whether a copy action reads another stage or an image,
-// not the build context, whose contents .dockerignore governs.
-func (p Leftovers) fromBuild(n *Node, a *pb.FileAction) bool {
+// fromBuild tells whether a copy action reads a tree another stage built by
+// running commands: not a source as it is (the build context, which
+// .dockerignore governs, an image, a Git checkout whose .git the user may
+// have asked to keep, a URL) nor a stage that only copied files together.
+func (p Leftovers) fromBuild(g *Graph, n *Node, a *pb.FileAction) bool {
 	in := int(a.SecondaryInput)
 	if in < 0 || in >= len(n.Inputs) {
 		return false
 	}
-	src := n.Inputs[in].Node.Op.GetSource()
-	return src == nil || !strings.HasPrefix(src.Identifier, "local://")
+	steps, _ := layerChain(g, n.Inputs[in])
+	for _, s := range steps {
+		if s.node.Op.GetExec() != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// namesLeftover tells whether a copy asks for a leftover by name (COPY
+// --from=build /src/.git ...): then it is wanted.
+func namesLeftover(src string) bool {
+	for _, l := range leftoverDirs {
+		name := strings.TrimPrefix(l.pattern, "**/")
+		if strings.Contains("/"+strings.Trim(src, "/")+"/", "/"+name+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func (p Leftovers) unsupported() string {
