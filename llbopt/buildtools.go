@@ -105,7 +105,7 @@ func (p BuildTools) Apply(ctx context.Context, g *Graph) (Report, error) {
 		if !compiles || j != len(steps) {
 			continue
 		}
-		if why := (Squash{Caps: p.Caps}).unsupported(); why != "" {
+		if why := diffMergeMissing(p.Caps); why != "" {
 			rep.Findings = append(rep.Findings, Finding{Node: s.node, Message: "kept " + strings.Join(pkgs, ", ") + " in the image: " + why})
 			return rep, nil
 		}
@@ -130,31 +130,17 @@ func (p BuildTools) Apply(ctx context.Context, g *Graph) (Report, error) {
 	return rep, nil
 }
 
-func kindsFrom(steps []step, i int) []string {
-	var kinds []string
-	for _, s := range steps[i:] {
-		kinds = append(kinds, s.kind())
-	}
-	return kinds
-}
-
 // prune is the image without step i: the state before it, merged with the
 // layer of every later step.
 func (p BuildTools) prune(g *Graph, steps []step, i int) Edge {
 	parts := append([]Edge{steps[i].prev}, stepLayers(g, steps, i+1, len(steps)-1)...)
-	m := &pb.MergeOp{}
-	for k := range parts {
-		m.Inputs = append(m.Inputs, &pb.MergeInput{Input: int64(k)})
-	}
-	n := &Node{Op: &pb.Op{Op: &pb.Op_Merge{Merge: m}}, Inputs: parts, Metadata: internalMeta("the image without the build tools", pb.CapMergeOp)}
-	g.Add(n)
-	return Edge{Node: n}
+	return addMerge(g, parts, "the image without the build tools")
 }
 
 // check runs checkScript on the pruned image and returns its verdict.
 func (p BuildTools) check(ctx context.Context, g *Graph, s step, pruned, top Edge) (string, error) {
-	made := Squash{}.diff(g, s.out, top, "what the steps after the build tools made")
-	tools := Squash{}.diff(g, s.prev, s.out, "the build tools' layer")
+	made := addDiff(g, s.out, top, "what the steps after the build tools made")
+	tools := addDiff(g, s.prev, s.out, "the build tools' layer")
 	var platform *pb.Platform
 	if s.node.Op.Platform != nil {
 		platform = s.node.Op.Platform

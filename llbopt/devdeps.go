@@ -39,7 +39,7 @@ func (DevDeps) Apply(_ context.Context, g *Graph) (Report, error) {
 		for _, a := range file.Actions {
 			cp := a.GetCopy()
 			in := int(a.SecondaryInput)
-			if cp == nil || in < 0 || in >= len(s.node.Inputs) || !(Leftovers{}).fromBuild(g, s.node, a) {
+			if cp == nil || in < 0 || in >= len(s.node.Inputs) || !builtByRun(g, s.node, a) {
 				continue
 			}
 			src := s.node.Inputs[in]

@@ -67,7 +67,7 @@ func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
 		}
 		for _, a := range file.Actions {
 			cp := a.GetCopy()
-			if cp == nil || !p.fromBuild(g, n, a) || namesLeftover(cp.Src) {
+			if cp == nil || !builtByRun(g, n, a) || namesLeftover(cp.Src) {
 				continue
 			}
 			if runsAfter {
@@ -93,24 +93,6 @@ func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
 		}
 	}
 	return rep, nil
-}
-
-// fromBuild tells whether a copy action reads a tree another stage built by
-// running commands: not a source as it is (the build context, which
-// .dockerignore governs, an image, a Git checkout whose .git the user may
-// have asked to keep, a URL) nor a stage that only copied files together.
-func (p Leftovers) fromBuild(g *Graph, n *Node, a *pb.FileAction) bool {
-	in := int(a.SecondaryInput)
-	if in < 0 || in >= len(n.Inputs) {
-		return false
-	}
-	steps, _ := layerChain(g, n.Inputs[in])
-	for _, s := range steps {
-		if s.node.Op.GetExec() != nil {
-			return true
-		}
-	}
-	return false
 }
 
 // namesLeftover tells whether a copy asks for a leftover by name (COPY

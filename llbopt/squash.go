@@ -55,24 +55,29 @@ func (p Squash) Apply(_ context.Context, g *Graph) (Report, error) {
 	top := term.Inputs[0]
 	steps, start := layerChain(g, top)
 	users := edgeUsers(g)
+	// Each step's script is parsed once, for both the runs and their kind.
+	fx := make([]effects, len(steps))
+	for i, s := range steps {
+		fx[i] = stepEffects(s.node)
+	}
 	var runs []run
 	if p.All {
 		runs = stageRuns(steps, users)
 	} else {
-		runs = p.wasteRuns(g, steps, start, users, &rep)
+		runs = p.wasteRuns(g, steps, fx, start, users, &rep)
 	}
 	if len(runs) == 0 {
 		return rep, nil
 	}
 	for i, r := range runs {
 		runs[i].keeps = true
-		for _, st := range steps[r.first : r.last+1] {
-			if stepEffects(st.node).deletes {
+		for _, f := range fx[r.first : r.last+1] {
+			if f.deletes {
 				runs[i].keeps = false
 			}
 		}
 	}
-	if why := p.unsupported(); why != "" {
+	if why := diffMergeMissing(p.Caps); why != "" {
 		for _, r := range runs {
 			rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Message: fmt.Sprintf(
 				"did not squash %s: %s", span(steps, r), why)})
@@ -81,41 +86,21 @@ func (p Squash) Apply(_ context.Context, g *Graph) (Report, error) {
 	}
 	term.Inputs[0] = p.rewrite(g, steps, runs, top)
 	for _, r := range runs {
-		var kinds []string
-		for _, s := range steps[r.first:] {
-			kinds = append(kinds, s.kind())
-		}
-		rep.Layers = append(rep.Layers, LayerEdit{Kinds: kinds, Merged: r.last - r.first + 1, Lines: span(steps, r)})
+		rep.Layers = append(rep.Layers, LayerEdit{Kinds: kindsFrom(steps, r.first), Merged: r.last - r.first + 1, Lines: span(steps, r)})
 		rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Changed: true, Message: fmt.Sprintf(
 			"exported %s (%d layers) as one layer of their net change: %s", span(steps, r), r.last-r.first+1, r.why)})
 	}
 	return rep, nil
 }
 
-func (p Squash) unsupported() string {
-	if p.Caps == nil {
-		return "the builder's capabilities are unknown"
-	}
-	for _, c := range []apicaps.CapID{pb.CapDiffOp, pb.CapMergeOp} {
-		if err := p.Caps.Supports(c); err != nil {
-			return fmt.Sprintf("the builder lacks %s (%v); the layers are as the Dockerfile makes them", c, err)
-		}
-	}
-	return ""
-}
-
 // wasteRuns finds, for each step that removes or alters files, the earliest
 // step of its segment that may have made them.
-func (p Squash) wasteRuns(g *Graph, steps []step, start Edge, users map[Edge]int, rep *Report) []run {
+func (p Squash) wasteRuns(g *Graph, steps []step, fx []effects, start Edge, users map[Edge]int, rep *Report) []run {
 	link := ""
 	if start.Node != nil && start.Node.Op.GetMerge() != nil {
 		if loc, ok := g.Location(start.Node); ok {
 			link = fmt.Sprintf("the COPY --link at line %d keeps the layers before it whole", loc.Start)
 		}
-	}
-	fx := make([]effects, len(steps))
-	for i, s := range steps {
-		fx[i] = stepEffects(s.node)
 	}
 	var runs []run
 	for k := range steps {
@@ -255,7 +240,7 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 			// Mounted, a diff whose lower is an ancestor shows what the
 			// run's layers add or change; a copy of it onto scratch is one
 			// layer of just that.
-			added := p.diff(g, lower, steps[r.last].out, "the run's layers")
+			added := addDiff(g, lower, steps[r.last].out, "squash: the run's layers")
 			parts = append(parts, p.flatten(g, steps, r, added, "what the run added or changed"))
 		default:
 			// A deletion of an earlier file is a whiteout, which a mount
@@ -263,7 +248,7 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 			// scratch so that the differ compares files rather than
 			// reusing the run's layers.
 			flat := p.flatten(g, steps, r, steps[r.last].out, "the whole filesystem, to diff")
-			parts = append(parts, p.diff(g, lower, flat, "the net change of the run"))
+			parts = append(parts, addDiff(g, lower, flat, "squash: the net change of the run"))
 		}
 		next = r.last + 1
 	}
@@ -273,26 +258,7 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 	if len(parts) == 1 {
 		return parts[0]
 	}
-	m := &pb.MergeOp{}
-	for i := range parts {
-		m.Inputs = append(m.Inputs, &pb.MergeInput{Input: int64(i)})
-	}
-	n := &Node{Op: &pb.Op{Op: &pb.Op_Merge{Merge: m}}, Inputs: parts, Metadata: internalMeta("merge the squashed layers", pb.CapMergeOp)}
-	g.Add(n)
-	return Edge{Node: n}
-}
-
-// stepLayers returns one diff per step from first to last, inclusive: each
-// the layer of one step, taken from its op's own snapshot. One diff over
-// several steps would do in a plain solve, but through a frontend BuildKit
-// may compute it as one layer, and the image's history must know how many
-// layers there are.
-func stepLayers(g *Graph, steps []step, first, last int) []Edge {
-	var out []Edge
-	for i := first; i <= last; i++ {
-		out = append(out, Squash{}.diff(g, steps[i].prev, steps[i].out, "the layer of "+steps[i].loc.String()))
-	}
-	return out
+	return addMerge(g, parts, "merge the squashed layers")
 }
 
 // flatten copies src onto scratch: one layer, sharing no ancestry with the
@@ -316,23 +282,4 @@ func (p Squash) flatten(g *Graph, steps []step, r run, src Edge, what string) Ed
 	}
 	g.Add(n)
 	return Edge{Node: n}
-}
-
-// diff adds a diff op.
-func (p Squash) diff(g *Graph, lower, upper Edge, what string) Edge {
-	op := &pb.Op{Op: &pb.Op_Diff{Diff: &pb.DiffOp{Lower: &pb.LowerDiffInput{Input: 0}, Upper: &pb.UpperDiffInput{Input: 1}}}}
-	n := &Node{Op: op, Inputs: []Edge{lower, upper}, Metadata: internalMeta("squash: "+what, pb.CapDiffOp)}
-	g.Add(n)
-	return Edge{Node: n}
-}
-
-func internalMeta(name string, caps ...apicaps.CapID) *pb.OpMetadata {
-	md := &pb.OpMetadata{
-		Description: map[string]string{"llb.customname": "[internal] optfrontend: " + name},
-		Caps:        map[string]bool{},
-	}
-	for _, c := range caps {
-		md.Caps[string(c)] = true
-	}
-	return md
 }
