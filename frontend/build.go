@@ -55,7 +55,11 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		}
 	}
 	if slim, pin := fixRequested(bo.Opts, fixSlim), fixRequested(bo.Opts, fixPin); req == "" && (slim || pin) {
-		extra, err := baseFixes(ctx, c, slim, pin)
+		df := adv // the Dockerfile the checks read, when they ran
+		if df == nil {
+			df = readDockerfile(ctx, c)
+		}
+		extra, err := baseFixes(ctx, df, slim, pin)
 		if err != nil {
 			return nil, err
 		}

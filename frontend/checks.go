@@ -39,14 +39,11 @@ type advice struct {
 // and no error, when the Dockerfile cannot be read: the stock builder then
 // reports that at its line.
 func newAdvice(ctx context.Context, c gwclient.Client) *advice {
-	bc, err := dockerui.NewClient(c)
-	if err != nil {
+	a := readDockerfile(ctx, c)
+	if a == nil {
 		return nil
 	}
-	src, err := bc.ReadEntrypoint(ctx, "Dockerfile")
-	if err != nil {
-		return nil
-	}
+	bc, src := a.bc, a.src
 	// Where the stock builder forwards the build to the frontend a syntax
 	// line names, that frontend's own checks are the ones that apply.
 	if _, forwarded := c.BuildOpts().Opts["cmdline"]; !forwarded {
@@ -58,7 +55,6 @@ func newAdvice(ctx context.Context, c gwclient.Client) *advice {
 			return nil
 		}
 	}
-	a := &advice{c: c, bc: bc, src: src}
 	a.opt = checks.Options{
 		Target:       bc.Target,
 		BuildArgs:    bc.BuildArgs,
@@ -74,6 +70,21 @@ func newAdvice(ctx context.Context, c gwclient.Client) *advice {
 		a.opt.ImageExists = a.imageExists
 	}
 	return a
+}
+
+// readDockerfile reads the Dockerfile as the stock builder does, for the
+// checks and the fixes; nil when it cannot be read (the stock builder then
+// says why, at its line).
+func readDockerfile(ctx context.Context, c gwclient.Client) *advice {
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil
+	}
+	src, err := bc.ReadEntrypoint(ctx, "Dockerfile")
+	if err != nil {
+		return nil
+	}
+	return &advice{c: c, bc: bc, src: src}
 }
 
 // warn runs the checks for a normal build: each finding is a build warning

@@ -27,17 +27,20 @@ const (
 
 // baseFixes applies the slim and pin fixes the build asks for and returns
 // the named-context options that carry them to the stock builder.
-func baseFixes(ctx context.Context, c gwclient.Client, slim, pin bool) (map[string]string, error) {
+func baseFixes(ctx context.Context, a *advice, slim, pin bool) (map[string]string, error) {
 	extra := map[string]string{}
+	if a == nil {
+		return extra, nil // the stock builder reports a Dockerfile it cannot read
+	}
 	if slim {
-		s, err := slimContext(ctx, c)
+		s, err := slimContext(ctx, a)
 		if err != nil {
 			return nil, err
 		}
 		maps.Copy(extra, s)
 	}
 	if pin {
-		p, err := pinContext(ctx, c, extra)
+		p, err := pinContext(ctx, a, extra)
 		if err != nil {
 			return nil, err
 		}
@@ -49,15 +52,8 @@ func baseFixes(ctx context.Context, c gwclient.Client, slim, pin bool) (map[stri
 // pinContext resolves the target stage's base image (or the -slim one the
 // slim fix chose) to the digest its tag names now, builds on that digest,
 // and tells the user the FROM line that keeps it.
-func pinContext(ctx context.Context, c gwclient.Client, chosen map[string]string) (map[string]string, error) {
-	bc, err := dockerui.NewClient(c)
-	if err != nil {
-		return nil, nil
-	}
-	src, err := bc.ReadEntrypoint(ctx, "Dockerfile")
-	if err != nil {
-		return nil, nil
-	}
+func pinContext(ctx context.Context, a *advice, chosen map[string]string) (map[string]string, error) {
+	c, bc, src := a.c, a.bc, a.src
 	base, loc, err := checks.FinalBase(src.Data, checks.Options{Target: bc.Target, BuildArgs: bc.BuildArgs})
 	if err != nil || base == "" {
 		warnAt(ctx, src, loc, "optfrontend fix pin: nothing to do: the final stage's base image is scratch, another stage, or already pinned by digest")
@@ -75,7 +71,6 @@ func pinContext(ctx context.Context, c gwclient.Client, chosen map[string]string
 		warnAt(ctx, src, loc, fmt.Sprintf("optfrontend fix pin: left %s as it is: the build already names a context for it", base))
 		return nil, nil
 	}
-	a := &advice{c: c, bc: bc, src: src}
 	opt := a.resolveOpt("[internal] optfrontend fix pin: resolve " + target)
 	_, dgst, _, err := c.ResolveImageConfig(ctx, target, opt)
 	if err != nil {
@@ -117,16 +112,8 @@ func warnAt(ctx context.Context, src *dockerui.Source, loc []parser.Range, msg s
 // builder use it in its place, as `--build-context python:3.12=docker-image://python:3.12-slim`
 // would: the image's own config (env, user, entrypoint) comes with it. It
 // reports the swap at the FROM's line, or why there is none.
-func slimContext(ctx context.Context, c gwclient.Client) (map[string]string, error) {
-	bc, err := dockerui.NewClient(c)
-	if err != nil {
-		return nil, nil // the stock builder reports it
-	}
-	src, err := bc.ReadEntrypoint(ctx, "Dockerfile")
-	if err != nil {
-		return nil, nil
-	}
-	a := &advice{c: c, bc: bc, src: src}
+func slimContext(ctx context.Context, a *advice) (map[string]string, error) {
+	c, bc, src := a.c, a.bc, a.src
 	opt := checks.Options{Target: bc.Target, BuildArgs: bc.BuildArgs, ImageExists: a.imageExists}
 	base, slim, loc, err := checks.SlimBase(ctx, src.Data, opt)
 	if err != nil {
