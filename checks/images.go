@@ -24,13 +24,26 @@ func checkBaseImages(c *checker) {
 	}
 	// Only the final stage's base: a builder stage often needs the full
 	// image's compilers, and what it leaves is not shipped.
-	for _, tag := range slimTags(root.image.tag) {
-		slim := root.image.name + ":" + tag
-		if c.inputs.imageExists(slim) {
-			c.report(&RuleFullBaseImage, root.Comments, root.Location, RuleFullBaseImage.Format(root.image.String(), slim))
-			return
+	slim, _ := slimVariant(root.image, func(ref string) (bool, error) { return c.inputs.imageExists(ref), nil })
+	if slim != "" {
+		c.report(&RuleFullBaseImage, root.Comments, root.Location, RuleFullBaseImage.Format(root.image.String(), slim))
+	}
+}
+
+// slimVariant returns the first -slim variant of img that exists, "" when
+// none does.
+func slimVariant(img imageRef, exists func(ref string) (bool, error)) (string, error) {
+	for _, tag := range slimTags(img.tag) {
+		candidate := img.name + ":" + tag
+		ok, err := exists(candidate)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return candidate, nil
 		}
 	}
+	return "", nil
 }
 
 // slimTags are the tags the official images give the -slim variant of tag,

@@ -22,17 +22,14 @@ func SlimBase(ctx context.Context, dt []byte, opt Options) (base, slim string, l
 	if opt.ImageExists == nil || root.base != nil || !root.image.known() || root.image.digest != "" {
 		return "", "", nil, nil
 	}
-	for _, tag := range slimTags(root.image.tag) {
-		candidate := root.image.name + ":" + tag
-		ok, err := opt.ImageExists(ctx, candidate)
-		if err != nil {
-			return "", "", nil, fmt.Errorf("%w: %w", ErrInput, err)
-		}
-		if ok {
-			return root.image.String(), candidate, root.Location, nil
-		}
+	slim, err = slimVariant(root.image, func(ref string) (bool, error) { return opt.ImageExists(ctx, ref) })
+	if err != nil {
+		return "", "", nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	return "", "", nil, nil
+	if slim == "" {
+		return "", "", nil, nil
+	}
+	return root.image.String(), slim, root.Location, nil
 }
 
 // FinalBase returns the image the target stage is built from (following
