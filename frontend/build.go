@@ -39,7 +39,7 @@ const BuildArgSquash = "BUILDKIT_OPT_SQUASH"
 func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	bo := c.BuildOpts()
 	oc := newOptClient(c, nil)
-	passes, err := selectPasses(bo, oc.users, oc.readFile)
+	passes, err := selectPasses(bo, oc.users, oc.readFile, oc.readDir)
 	if err != nil {
 		return nil, err
 	}
@@ -123,12 +123,12 @@ func splitChecks(spec string) (passes string, on bool) {
 // follow (BUILDKIT_CACHE_MOUNT_NS, BUILDKIT_OPT_SQUASH) and by what the
 // builder can do.
 func SelectPasses(bo gwclient.BuildOpts) ([]llbopt.Pass, error) {
-	return selectPasses(bo, nil, nil)
+	return selectPasses(bo, nil, nil, nil)
 }
 
-func selectPasses(bo gwclient.BuildOpts, users llbopt.UserDB, read llbopt.FileReader) ([]llbopt.Pass, error) {
+func selectPasses(bo gwclient.BuildOpts, users llbopt.UserDB, read llbopt.FileReader, list llbopt.DirReader) ([]llbopt.Pass, error) {
 	opts := bo.Opts
-	cfg := llbopt.Config{CacheNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"], LLBCaps: &bo.LLBCaps, Users: users, Read: read}
+	cfg := llbopt.Config{CacheNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"], LLBCaps: &bo.LLBCaps, Users: users, Read: read, List: list}
 	if v, ok := opts["build-arg:"+BuildArgSquash]; ok && v != "" {
 		all, err := strconv.ParseBool(v)
 		if err != nil {

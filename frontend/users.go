@@ -49,6 +49,31 @@ func (c *optClient) readFile(ctx context.Context, def *pb.Definition, file strin
 	return dt, nil
 }
 
+// readDir is the passes' llbopt.DirReader: it solves the definition, as
+// readFile does, and lists the names in one directory of the result.
+func (c *optClient) readDir(ctx context.Context, def *pb.Definition, dir string) ([]string, error) {
+	res, err := c.Client.Solve(ctx, gwclient.SolveRequest{Definition: def, Evaluate: true})
+	if err != nil {
+		return nil, fmt.Errorf("solving: %w", err)
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, fmt.Errorf("solving: %w", err)
+	}
+	if ref == nil {
+		return nil, nil // scratch: an empty directory
+	}
+	entries, err := ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: dir})
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", dir, err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Path)
+	}
+	return names, nil
+}
+
 // passwdLookup finds a user by name, or by uid as runc does for a numeric
 // USER.
 func passwdLookup(entries []user.User) pkgcache.Lookup {

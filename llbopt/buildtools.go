@@ -15,12 +15,6 @@ import (
 	"github.com/org/optfrontend/llbopt/pkgcache"
 )
 
-// FileReader solves a definition and returns one file of its result. The
-// frontend gives it to passes that must look at what a step made before
-// they decide: the build runs those steps anyway, and the solver reuses
-// their results.
-type FileReader func(ctx context.Context, def *pb.Definition, file string) ([]byte, error)
-
 // BuildTools leaves the build-only packages a stage installs (compilers,
 // make, -dev headers) out of the image that ships, as a multi-stage build
 // would: where a step of the target stage only installs such packages with

@@ -9,11 +9,13 @@ import (
 )
 
 // step is one layer of an image as the graph makes it: an exec whose root
-// filesystem is the state before it, or a file op working on that state.
+// filesystem is the state before it, or a file op working on that state,
+// or a merge that puts the layer of an exec on a state (an install run
+// before the source was copied, its layer then laid on the copy).
 type step struct {
-	node *Node
-	out  Edge // the state the step makes
-	prev Edge // the state it works on; Node is nil for scratch
+	node *Node // the op that makes the layer: the exec, for a merged one
+	out  Edge  // the state the step makes
+	prev Edge  // the state it works on; Node is nil for scratch
 	// stage is the index of the Dockerfile stage the step belongs to, -1
 	// when the op has no location to tell.
 	stage int
@@ -38,12 +40,12 @@ func layerChain(g *Graph, top Edge) (steps []step, start Edge) {
 	stages := stageLines(g)
 	e := top
 	for e.Node != nil {
-		prev, ok := rootInput(e)
+		prev, node, ok := rootInput(e)
 		if !ok {
 			break
 		}
-		s := step{node: e.Node, out: e, prev: prev, stage: -1}
-		if loc, ok := g.Location(e.Node); ok {
+		s := step{node: node, out: e, prev: prev, stage: -1}
+		if loc, ok := g.Location(node); ok {
 			s.loc = loc
 			s.stage = stageOf(stages[loc.File], loc.Start)
 		}
@@ -57,8 +59,45 @@ func layerChain(g *Graph, top Edge) (steps []step, start Edge) {
 }
 
 // rootInput returns the state an op's output e was made from, when the
-// output is that state with one layer more.
-func rootInput(e Edge) (Edge, bool) {
+// output is that state with one layer more, and the op that made the layer.
+func rootInput(e Edge) (Edge, *Node, bool) {
+	n := e.Node
+	if op, ok := n.Op.Op.(*pb.Op_Merge); ok {
+		if run := mergedRun(n, op.Merge); run != nil {
+			return n.Inputs[0], run, true
+		}
+		return Edge{}, nil, false
+	}
+	prev, ok := opInput(e)
+	return prev, n, ok
+}
+
+// mergedRun returns the exec whose layer a merge of two inputs puts on
+// the first: the second is the diff of that exec's root filesystem over
+// the state it ran on. Nil for any other merge.
+func mergedRun(n *Node, m *pb.MergeOp) *Node {
+	if len(m.Inputs) != 2 || len(n.Inputs) != 2 || m.Inputs[0].Input != 0 || m.Inputs[1].Input != 1 || n.Inputs[0].Node == nil {
+		return nil
+	}
+	d := n.Inputs[1].Node
+	diff := d.Op.GetDiff()
+	if diff == nil || diff.Lower == nil || diff.Upper == nil || diff.Lower.Input < 0 || diff.Upper.Input < 0 ||
+		int(diff.Lower.Input) >= len(d.Inputs) || int(diff.Upper.Input) >= len(d.Inputs) {
+		return nil
+	}
+	lower, upper := d.Inputs[diff.Lower.Input], d.Inputs[diff.Upper.Input]
+	if upper.Node == nil || upper.Node.Op.GetExec() == nil {
+		return nil
+	}
+	if prev, ok := opInput(upper); !ok || prev != lower {
+		return nil
+	}
+	return upper.Node
+}
+
+// opInput returns the state an exec's or a file op's output e was made
+// from.
+func opInput(e Edge) (Edge, bool) {
 	n := e.Node
 	switch op := n.Op.Op.(type) {
 	case *pb.Op_Exec:
@@ -98,6 +137,53 @@ func rootInput(e Edge) (Edge, bool) {
 		}
 	}
 	return Edge{}, false
+}
+
+// edgeUsers counts the ops that use each output, leaving out the ops that
+// only make the layer of a merged run (the states the run was made on,
+// off the chain of the image): they are part of that step, not other users
+// of the state they start from.
+func edgeUsers(g *Graph) map[Edge]int {
+	side := mergedRunInputs(g)
+	users := map[Edge]int{}
+	for _, n := range g.Nodes() {
+		if side[n] {
+			continue
+		}
+		for _, e := range n.Inputs {
+			users[e]++
+		}
+	}
+	return users
+}
+
+// mergedRunInputs returns the ops a merged run ran on that are not on the
+// chain of the state its layer is merged onto.
+func mergedRunInputs(g *Graph) map[*Node]bool {
+	side := map[*Node]bool{}
+	for _, n := range g.Nodes() {
+		m := n.Op.GetMerge()
+		if m == nil || mergedRun(n, m) == nil {
+			continue
+		}
+		base := map[*Node]bool{}
+		steps, start := layerChain(g, n.Inputs[0])
+		for _, s := range steps {
+			base[s.out.Node] = true
+		}
+		base[start.Node] = true
+		d := n.Inputs[1].Node
+		e := d.Inputs[d.Op.GetDiff().Lower.Input]
+		for e.Node != nil && !base[e.Node] {
+			side[e.Node] = true
+			prev, _, ok := rootInput(e)
+			if !ok {
+				break
+			}
+			e = prev
+		}
+	}
+	return side
 }
 
 // stageLines returns, per Dockerfile name, the lines of its FROM

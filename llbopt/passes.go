@@ -18,6 +18,9 @@ type Config struct {
 	// passes that check what a step made before they change the graph;
 	// nil when there is no daemon to ask.
 	Read FileReader
+	// List lists a directory of a state, as Read reads a file; nil when
+	// there is no daemon to ask.
+	List DirReader
 	// LLBCaps are the builder's LLB capabilities, which decide what a pass
 	// may emit; nil when unknown.
 	LLBCaps *apicaps.CapSet
@@ -29,6 +32,7 @@ type Config struct {
 func Passes(cfg Config) []Entry {
 	return []Entry{
 		{Pass: ContextFilter{Caps: cfg.LLBCaps}, Default: true},
+		{Pass: ManifestFirst{Read: cfg.Read, List: cfg.List, Caps: cfg.LLBCaps}, Default: true},
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: NoRecommends{}},

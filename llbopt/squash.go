@@ -203,17 +203,6 @@ func mergeRuns(runs []run) []run {
 	return out
 }
 
-// edgeUsers counts the references to each output in the graph.
-func edgeUsers(g *Graph) map[Edge]int {
-	users := map[Edge]int{}
-	for _, n := range g.Nodes() {
-		for _, e := range n.Inputs {
-			users[e]++
-		}
-	}
-	return users
-}
-
 // span is the Dockerfile lines a run covers.
 func span(steps []step, r run) Location {
 	a, b := steps[r.first].loc, steps[r.last].loc

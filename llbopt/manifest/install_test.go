@@ -1,0 +1,148 @@
+package manifest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/optfrontend/llbopt/pkgcache"
+)
+
+func commands(t *testing.T, script string) []pkgcache.Command {
+	t.Helper()
+	cmds, err := pkgcache.Commands(pkgcache.Exec{Args: []string{"/bin/sh", "-c", script}, Cwd: "/app"})
+	require.NoError(t, err)
+	return cmds
+}
+
+// TestRecognize is the table of commands: installs and what they read,
+// refusals and their reasons, and commands that are no install at all.
+func TestRecognize(t *testing.T) {
+	for _, tc := range []struct {
+		script    string
+		ok        bool
+		tool      string
+		manifests []string
+		refusal   string
+	}{
+		{script: "pip install -r requirements.txt", ok: true, tool: "pip", manifests: []string{"requirements.txt"}},
+		{script: "pip3 install --no-cache-dir -rreqs.txt --constraint=c.txt", ok: true, tool: "pip", manifests: []string{"reqs.txt", "c.txt"}},
+		{script: "pip --disable-pip-version-check install -q -r ./a/../r.txt", ok: true, tool: "pip", manifests: []string{"r.txt"}},
+		{script: "python3.12 -m pip install -i https://pypi.example/simple flask==3.0", ok: true, tool: "pip"},
+		{script: "pip install --target /opt/deps 'uvicorn[standard]>=0.30'", ok: true, tool: "pip"},
+		{script: "npm ci", ok: true, tool: "npm", manifests: []string{"package.json"}},
+		{script: "npm install --omit dev --loglevel=warn", ok: true, tool: "npm", manifests: []string{"package.json"}},
+		{script: "go mod download -x", ok: true, tool: "go", manifests: []string{"go.mod"}},
+		{script: "pip install .", ok: true, refusal: "may be a path in the project"},
+		{script: "pip install ./wheels/x.whl", ok: true, refusal: "may be a path in the project"},
+		{script: "pip install -e .", ok: true, refusal: "editable mode"},
+		{script: "pip install -r /app/requirements.txt", ok: true, refusal: "not a plain path"},
+		{script: "pip install --target deps -r r.txt", ok: true, refusal: "a path in the project"},
+		{script: "pip install -r", ok: true, refusal: "ends without the value"},
+		{script: "pip install --global-option=x -r r.txt", ok: true, refusal: "does not know"},
+		{script: "npm ci --cache .npm", ok: true, refusal: "a path in the project"},
+		{script: "npm install lodash", ok: true, refusal: "by name"},
+		{script: "npm i --frobnicate", ok: true, refusal: "does not know"},
+		{script: "go mod download -modfile=other.mod", ok: true, refusal: "does not know"},
+		{script: "yarn install", ok: true, refusal: "does not read the manifests"},
+		{script: "cargo fetch", ok: true, refusal: "crate's own sources"},
+		{script: "pip freeze"},
+		{script: "pip --version"},
+		{script: "npm run build"},
+		{script: "go build ./..."},
+		{script: "go mod tidy"},
+		{script: "python app.py"},
+		{script: "cargo build"},
+	} {
+		t.Run(tc.script, func(t *testing.T) {
+			cmds := commands(t, tc.script)
+			c := cmds[len(cmds)-1]
+			inst, ok, err := Recognize(c)
+			require.Equal(t, tc.ok, ok)
+			if tc.refusal != "" {
+				var r *Refusal
+				require.ErrorAs(t, err, &r)
+				require.Contains(t, r.Reason, tc.refusal)
+				require.Equal(t, c.Text, r.Command)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.tool, inst.Tool)
+			require.Equal(t, tc.manifests, inst.Manifests)
+		})
+	}
+}
+
+// TestInspect is the table of manifest contents: what they name further,
+// and the lines that make the install read the project.
+func TestInspect(t *testing.T) {
+	pip, npm, gomod := Install{Tool: "pip"}, Install{Tool: "npm"}, Install{Tool: "go"}
+	for _, tc := range []struct {
+		name    string
+		inst    Install
+		file    string
+		body    string
+		refs    []string
+		refusal string
+	}{
+		{"requirements", pip, "requirements.txt", "# pinned\nflask==3.0.3  # web\nrequests[socks]>=2,<3 ; python_version>'3.8'\n\n-r dev.txt\n--constraint c.txt\n", []string{"dev.txt", "c.txt"}, ""},
+		{"nested dir", pip, "reqs/prod.txt", "-r base.txt\n-c ../constraints.txt\n", []string{"reqs/base.txt", "constraints.txt"}, ""},
+		{"hashes and continuation", pip, "r.txt", "flask==3.0.3 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\n", nil, ""},
+		{"index options", pip, "r.txt", "--index-url https://pypi.example/simple\n--extra-index-url=https://x/simple\n--prefer-binary\nflask\n", nil, ""},
+		{"url requirement", pip, "r.txt", "pkg @ https://example.com/pkg-1.0.tar.gz\n", nil, ""},
+		{"escaping the project", pip, "r.txt", "-r ../../x.txt\n", nil, "outside the directory"},
+		{"editable", pip, "r.txt", "-e ./lib\n", nil, "editable mode"},
+		{"local path", pip, "r.txt", "./lib\n", nil, "may be a path"},
+		{"file url", pip, "r.txt", "lib @ file:///src/lib\n", nil, "may be a path"},
+		{"wheel file", pip, "r.txt", "dist/lib-1.0-py3-none-any.whl\n", nil, "may be a path"},
+		{"local find-links", pip, "r.txt", "--find-links wheels\nlib\n", nil, "directory of the project"},
+		{"environment value", pip, "r.txt", "lib==${LIB_VERSION}\n", nil, "from the environment"},
+		{"unknown option", pip, "r.txt", "--use-feature=x\n", nil, "does not know"},
+		{"package.json", npm, "package.json", `{"name":"a","dependencies":{"ms":"^2","git":"github:u/r"},"scripts":{"start":"node ."}}`, nil, ""},
+		{"install script", npm, "package.json", `{"scripts":{"install":"node-gyp rebuild"}}`, nil, `"install" script`},
+		{"ignored install script", Install{Tool: "npm", IgnoreScripts: true}, "package.json", `{"scripts":{"install":"node-gyp rebuild"}}`, nil, ""},
+		{"link dependency", npm, "package.json", `{"devDependencies":{"x":"link:../x"}}`, nil, "a path in the project"},
+		{"bundled", npm, "package.json", `{"bundleDependencies":["x"]}`, nil, "bundles dependencies"},
+		{"not json", npm, "package.json", `{`, nil, "cannot be read as JSON"},
+		{"lock", npm, "package-lock.json", `{"packages":{"":{"name":"a"},"node_modules/ms":{"resolved":"https://r/ms.tgz"}}}`, nil, ""},
+		{"lock with file", npm, "package-lock.json", `{"packages":{"node_modules/x":{"resolved":"file:x"}}}`, nil, "links node_modules/x"},
+		{"npmrc", npm, ".npmrc", "registry=https://r/\n//r/:_authToken=${NPM_TOKEN}\n", nil, ""},
+		{"npmrc userconfig", npm, ".npmrc", "userconfig=conf/npmrc\n", nil, "sets userconfig"},
+		{"go.mod", gomod, "go.mod", "module x\n\ngo 1.22\n\nrequire example.com/y v1.0.0\n\nreplace example.com/y => example.com/z v1.1.0\n", nil, ""},
+		{"go.mod local replace", gomod, "go.mod", "module x\n\nreplace example.com/y => ../y\n", nil, "a directory of the project"},
+		{"go.mod broken", gomod, "go.mod", "module\n", nil, "cannot be parsed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			refs, err := tc.inst.Inspect(tc.file, []byte(tc.body))
+			if tc.refusal != "" {
+				var r *Refusal
+				require.ErrorAs(t, err, &r)
+				require.Contains(t, r.Error(), tc.refusal)
+				require.Equal(t, tc.file, r.File)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.refs, refs)
+		})
+	}
+}
+
+// FuzzRequirements feeds pip's requirements parser arbitrary files: it
+// never panics, and every file it names stays a relative, clean path.
+func FuzzRequirements(f *testing.F) {
+	for _, s := range []string{"flask\n-r a.txt\n", "-c ../c.txt\n", "x @ https://e/x.tgz \\\n --hash=sha256:1\n", "-e .\n", "#c\n\n-rb.txt"} {
+		f.Add("reqs/r.txt", s)
+	}
+	f.Fuzz(func(t *testing.T, name, body string) {
+		refs, err := Requirements(name, []byte(body))
+		if err != nil {
+			var r *Refusal
+			require.ErrorAs(t, err, &r)
+			return
+		}
+		for _, ref := range refs {
+			require.NotEmpty(t, ref)
+			require.NotEqual(t, byte('/'), ref[0], "an absolute path: %q", ref)
+		}
+	})
+}
