@@ -29,6 +29,7 @@ type Config struct {
 func Passes(cfg Config) []Entry {
 	return []Entry{
 		{Pass: ContextFilter{Caps: cfg.LLBCaps}, Default: true},
+		{Pass: SecretFilter{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: NoRecommends{}},
