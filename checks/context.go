@@ -8,6 +8,8 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/patternmatcher"
+
+	"github.com/org/optfrontend/internal/secretname"
 )
 
 // contextCopy is a COPY or ADD that reads the build context.
@@ -103,17 +105,60 @@ func checkContextCopies(c *checker) {
 	if !haveFiles {
 		return
 	}
+	named := namedSecrets(c.df, copies)
 	for _, cp := range copies {
-		var secrets []string
+		var copied, keptOut []string
 		for _, f := range copiedFiles(cp, files) {
-			if isSecret(f, c.inputs.readFile) {
-				secrets = append(secrets, f)
+			switch {
+			case !isSecret(f, c.inputs.readFile):
+			case c.inputs.opt.KeptOut != nil && c.inputs.opt.KeptOut(f) && !namedBy(named, f):
+				keptOut = append(keptOut, f)
+			default:
+				copied = append(copied, f)
 			}
 		}
-		if len(secrets) > 0 {
-			c.report(&RuleSecretFileCopied, cp.r.cmd.Comments(), cp.r.cmd.Location(), RuleSecretFileCopied.Format(secrets))
+		if len(copied)+len(keptOut) > 0 {
+			c.report(&RuleSecretFileCopied, cp.r.cmd.Comments(), cp.r.cmd.Location(), RuleSecretFileCopied.Format(copied, keptOut))
 		}
 	}
+}
+
+// namedSecrets are the sources that COPY, ADD and RUN --mount=type=bind
+// take from the context and that name secret-looking files themselves:
+// the secretfilter pass sends those, as the user asked.
+func namedSecrets(df *dockerfile, copies []contextCopy) []string {
+	var srcs []string
+	for _, cp := range copies {
+		srcs = append(srcs, cp.srcs...)
+	}
+	for _, s := range df.checked() {
+		for _, cmd := range s.Commands {
+			if run, ok := cmd.(*instructions.RunCommand); ok {
+				for _, m := range instructions.GetMounts(run) {
+					if m.Type == instructions.MountTypeBind && m.From == "" {
+						srcs = append(srcs, m.Source)
+					}
+				}
+			}
+		}
+	}
+	var out []string
+	for _, src := range srcs {
+		if p := contextPath(src); src != "" && secretname.Names(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// namedBy tells whether one of the named sources takes file f by its name.
+func namedBy(named []string, f string) bool {
+	for _, src := range named {
+		if ok, _ := path.Match(src, f); ok || src == f {
+			return true
+		}
+	}
+	return false
 }
 
 // copiedPaths are the context paths copies name, for ContextFiles.

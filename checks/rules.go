@@ -93,18 +93,22 @@ var (
 		},
 	}
 	// RuleSecretFileCopied fires on a COPY or ADD that copies a file that
-	// looks like a secret from the build context.
-	RuleSecretFileCopied = linter.LinterRule[func(files []string) string]{
+	// looks like a secret from the build context, or would copy it but for
+	// the secretfilter pass, which keeps it out of the context: the user
+	// still learns what the line takes and how to have it sent.
+	RuleSecretFileCopied = linter.LinterRule[func(copied, keptOut []string) string]{
 		Name:        "SecretFileCopied",
 		Description: "Secret-looking files should not be copied into a layer",
 		URL:         ruleURL("SecretFileCopied"),
-		Format: func(files []string) string {
-			const shown = 3
-			list := strings.Join(files, ", ")
-			if len(files) > shown {
-				list = fmt.Sprintf("%s and %d more", strings.Join(files[:shown], ", "), len(files)-shown)
+		Format: func(copied, keptOut []string) string {
+			var parts []string
+			if len(copied) > 0 {
+				parts = append(parts, "copied into a layer: "+shortList(copied))
 			}
-			return fmt.Sprintf("Secret-looking files copied into a layer: %s", list)
+			if len(keptOut) > 0 {
+				parts = append(parts, "kept out of the build context by optfrontend (--build-arg BUILDKIT_OPT=-secretfilter sends them): "+shortList(keptOut))
+			}
+			return "Secret-looking files " + strings.Join(parts, "; ")
 		},
 	}
 )
@@ -120,6 +124,15 @@ var Rules = []linter.LinterRuleI{
 	&RuleNoDockerignore,
 	&RuleBuildToolsInFinalStage,
 	&RuleSecretFileCopied,
+}
+
+// shortList names the first few files and counts the rest.
+func shortList(files []string) string {
+	const shown = 3
+	if len(files) > shown {
+		return fmt.Sprintf("%s and %d more", strings.Join(files[:shown], ", "), len(files)-shown)
+	}
+	return strings.Join(files, ", ")
 }
 
 func ruleURL(name string) string {

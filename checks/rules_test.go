@@ -5,7 +5,10 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/moby/patternmatcher"
 	"github.com/stretchr/testify/require"
+
+	"github.com/org/optfrontend/internal/secretname"
 )
 
 // ruleCase is a Dockerfile and the lines where one rule must fire: none
@@ -154,7 +157,65 @@ var ruleCases = map[string][]ruleCase{
 		{name: "excluded", df: "# syntax=docker/dockerfile:1-labs\nFROM alpine:3.19\nCOPY --exclude=.env . /app\n"},
 		{name: "context unknown", df: "FROM alpine:3.19\nCOPY . /app\n", opt: func(o *Options) { o.ContextFiles = nil }},
 		{name: "from a stage", df: "FROM alpine:3.19 AS build\nFROM alpine:3.19\nCOPY --from=build / /\n"},
+		{name: "kept out by the frontend", df: "FROM alpine:3.19\nCOPY . /app\n", opt: keptOut, want: []int{2}},
 	},
+}
+
+// keptOut is a frontend running the secretfilter pass on a context without
+// .dockerignore.
+func keptOut(o *Options) {
+	pm, err := patternmatcher.New(secretname.Patterns())
+	if err != nil {
+		panic(err)
+	}
+	o.KeptOut = func(p string) bool { out, err := pm.MatchesOrParentMatches(p); return err == nil && out }
+}
+
+// TestSecretMessages pins what SecretFileCopied says when the frontend
+// keeps some secret-looking files out: those, and how to send them, apart
+// from what a step still copies (named files, and files only content marks).
+func TestSecretMessages(t *testing.T) {
+	ctx := project{".env": "A=1\n", "id_rsa": "k", "k.pem": "-----BEGIN PRIVATE KEY-----\n", ".npmrc": "//r/:_authToken=x\n", "app.py": ""}
+	const kept = "kept out of the build context by optfrontend (--build-arg BUILDKIT_OPT=-secretfilter sends them): "
+	for _, tc := range []struct {
+		name, df string
+		opt      func(*Options)
+		want     []warning
+	}{
+		{"pass off", "FROM alpine:3.19\nCOPY . /app\n", nil, []warning{
+			{"SecretFileCopied", 2, "Secret-looking files copied into a layer: .env, .npmrc, id_rsa and 1 more"},
+		}},
+		{"pass on", "FROM alpine:3.19\nCOPY . /app\n", keptOut, []warning{
+			{"SecretFileCopied", 2, "Secret-looking files copied into a layer: .npmrc, k.pem; " + kept + ".env, id_rsa"},
+		}},
+		{"named by a COPY", "FROM alpine:3.19\nCOPY . /app\nCOPY .env /x/\n", keptOut, []warning{
+			{"SecretFileCopied", 2, "Secret-looking files copied into a layer: .env, .npmrc, k.pem; " + kept + "id_rsa"},
+			{"SecretFileCopied", 3, "Secret-looking files copied into a layer: .env"},
+		}},
+		{"named by a bind mount", "FROM alpine:3.19\nRUN --mount=type=bind,source=id_rsa,target=/k true\nCOPY app.py id_rsa .env /app/\n", keptOut, []warning{
+			{"SecretFileCopied", 3, "Secret-looking files copied into a layer: id_rsa, .env"},
+		}},
+		{"named by a pattern", "FROM alpine:3.19\nCOPY .[e]nv /app/\n", keptOut, []warning{
+			{"SecretFileCopied", 2, "Secret-looking files copied into a layer: .env"},
+		}},
+		{"only kept out", "FROM alpine:3.19\nCOPY . /app\n", func(o *Options) {
+			keptOut(o)
+			o.ContextFiles = project{".env": "A=1\n", "app.py": ""}.files
+		}, []warning{
+			{"SecretFileCopied", 2, "Secret-looking files " + kept + ".env"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := options()
+			opt.ContextFiles, opt.ReadFile = ctx.files, ctx.read
+			if tc.opt != nil {
+				tc.opt(&opt)
+			}
+			got, err := check(t, tc.df, opt)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, only(got, "SecretFileCopied"))
+		})
+	}
 }
 
 func TestRules(t *testing.T) {

@@ -50,6 +50,11 @@ type Options struct {
 	// token) and any *.pem or *.key is; with it, only those holding a
 	// private key are.
 	ReadFile func(ctx context.Context, path string) ([]byte, error)
+	// KeptOut tells whether the frontend keeps a file ContextFiles listed
+	// from the builder (the secretfilter pass), unless a COPY, ADD or bind
+	// mount names it, which sends it. SecretFileCopied then says the file
+	// is kept out, not copied. nil: every listed file is sent.
+	KeptOut func(path string) bool
 	// ImageExists reports whether an image reference, as "name:tag", exists
 	// in its registry; it returns false and no error when the registry
 	// says the tag does not exist. FullBaseImage needs it.

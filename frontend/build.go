@@ -49,6 +49,9 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if ChecksEnabled(bo.Opts) && (req == "" || req == lint.SubrequestLintDefinition.Name) {
 		adv = newAdvice(ctx, c)
 	}
+	if adv != nil {
+		adv.keepOut(ctx, passes)
+	}
 	if adv != nil && req == "" {
 		if err := adv.warn(ctx); err != nil {
 			return nil, err

@@ -72,6 +72,26 @@ func newAdvice(ctx context.Context, c gwclient.Client) *advice {
 	return a
 }
 
+// keepOut tells the secret-file check which context files the secretfilter
+// pass, when it is among passes, keeps from the builder: the check names
+// them as kept out, not as copied into a layer. A .dockerignore that
+// cannot be read leaves the check as it is without the pass: stock fails
+// the build on it, with its own message.
+func (a *advice) keepOut(ctx context.Context, passes []llbopt.Pass) {
+	for _, p := range passes {
+		if sf, ok := p.(llbopt.SecretFilter); ok {
+			ignore, err := a.bc.DockerIgnorePatterns(ctx)
+			if err != nil {
+				return
+			}
+			if keptOut, err := sf.KeptOut(ignore); err == nil {
+				a.opt.KeptOut = keptOut
+			}
+			return
+		}
+	}
+}
+
 // readDockerfile reads the Dockerfile as the stock builder does, for the
 // checks and the fixes; nil when it cannot be read (the stock builder then
 // says why, at its line).

@@ -32,6 +32,7 @@ type Config struct {
 func Passes(cfg Config) []Entry {
 	return []Entry{
 		{Pass: ContextFilter{Caps: cfg.LLBCaps}, Default: true},
+		{Pass: SecretFilter{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: ManifestFirst{Read: cfg.Read, List: cfg.List, Caps: cfg.LLBCaps}, Default: true},
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},

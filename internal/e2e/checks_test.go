@@ -60,7 +60,7 @@ func TestChecksWarnInANormalBuild(t *testing.T) {
 	out := must(t, "", "buildx", "build", "testdata/advice")
 	for _, want := range []string{
 		"AddLocalFile: ADD of the local file app.py; use COPY (line 4)",
-		"SecretFileCopied: Secret-looking files copied into a layer: .env (line 5)",
+		"SecretFileCopied: Secret-looking files kept out of the build context by optfrontend (--build-arg BUILDKIT_OPT=-secretfilter sends them): .env (line 5)",
 		"AptInstallRecommends:",
 	} {
 		require.Contains(t, out, want)
