@@ -49,8 +49,7 @@ func (ManifestFirst) Name() string { return "manifestfirst" }
 // sourceCopy is a copy of the whole build context right before a step.
 type sourceCopy struct {
 	node   *Node
-	action *pb.FileActionCopy
-	src    string // the copied directory of the context, "/" for all of it
+	src    string // the copied directory of the context: "/"
 	dest   string // where its contents land
 	ctx    Edge   // the context's local source
 	before Edge   // the state the copy writes on
@@ -130,7 +129,7 @@ func wholeSourceCopy(n *Node) (*pb.Mount, *sourceCopy) {
 	if !c.DirCopyContents || len(c.IncludePatterns) > 0 || path.Clean("/"+c.Src) != "/" || c.AttemptUnpackDockerCompatibility {
 		return nil, nil
 	}
-	return root, &sourceCopy{node: in.Node, action: c, src: path.Clean("/" + c.Src), dest: path.Clean("/" + c.Dest), ctx: src, before: in.Node.Inputs[a.Input]}
+	return root, &sourceCopy{node: in.Node, src: path.Clean("/" + c.Src), dest: path.Clean("/" + c.Dest), ctx: src, before: in.Node.Inputs[a.Input]}
 }
 
 // recognizeInstalls returns the installs of a step's commands, or why the

@@ -80,10 +80,13 @@ func Recognize(c pkgcache.Command) (inst Install, ok bool, err error) {
 	return Install{}, false, nil
 }
 
-var pipVersioned = regexp.MustCompile(`^pip[0-9](\.[0-9]+)?$`)
+var (
+	pipVersioned    = regexp.MustCompile(`^pip[0-9](\.[0-9]+)?$`)
+	pythonVersioned = regexp.MustCompile(`^python[0-9](\.[0-9]+)?$`)
+)
 
 func isPython(name string) bool {
-	return name == "python" || regexp.MustCompile(`^python[0-9](\.[0-9]+)?$`).MatchString(name)
+	return name == "python" || pythonVersioned.MatchString(name)
 }
 
 func firstOperand(args []string, known []bool) string {
