@@ -31,13 +31,9 @@ func (c *optClient) users(ctx context.Context, rootfs *pb.Definition) (pkgcache.
 // readFile is the passes' llbopt.FileReader: it solves the definition,
 // running what it needs, and reads one file of the result.
 func (c *optClient) readFile(ctx context.Context, def *pb.Definition, file string) ([]byte, error) {
-	res, err := c.Client.Solve(ctx, gwclient.SolveRequest{Definition: def, Evaluate: true})
+	ref, err := c.solveRef(ctx, def)
 	if err != nil {
-		return nil, fmt.Errorf("solving: %w", err)
-	}
-	ref, err := res.SingleRef()
-	if err != nil {
-		return nil, fmt.Errorf("solving: %w", err)
+		return nil, err
 	}
 	if ref == nil {
 		return nil, fmt.Errorf("the result is empty: no %s", file)
@@ -52,16 +48,9 @@ func (c *optClient) readFile(ctx context.Context, def *pb.Definition, file strin
 // readDir is the passes' llbopt.DirReader: it solves the definition, as
 // readFile does, and lists the names in one directory of the result.
 func (c *optClient) readDir(ctx context.Context, def *pb.Definition, dir string) ([]string, error) {
-	res, err := c.Client.Solve(ctx, gwclient.SolveRequest{Definition: def, Evaluate: true})
-	if err != nil {
-		return nil, fmt.Errorf("solving: %w", err)
-	}
-	ref, err := res.SingleRef()
-	if err != nil {
-		return nil, fmt.Errorf("solving: %w", err)
-	}
-	if ref == nil {
-		return nil, nil // scratch: an empty directory
+	ref, err := c.solveRef(ctx, def)
+	if err != nil || ref == nil {
+		return nil, err // scratch: an empty directory
 	}
 	entries, err := ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: dir})
 	if err != nil {
@@ -72,6 +61,20 @@ func (c *optClient) readDir(ctx context.Context, def *pb.Definition, dir string)
 		names = append(names, e.Path)
 	}
 	return names, nil
+}
+
+// solveRef solves a definition past the passes (it is a part of the graph
+// they are working on) and returns its single result; nil for scratch.
+func (c *optClient) solveRef(ctx context.Context, def *pb.Definition) (gwclient.Reference, error) {
+	res, err := c.Client.Solve(ctx, gwclient.SolveRequest{Definition: def, Evaluate: true})
+	if err != nil {
+		return nil, fmt.Errorf("solving: %w", err)
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, fmt.Errorf("solving: %w", err)
+	}
+	return ref, nil
 }
 
 // passwdLookup finds a user by name, or by uid as runc does for a numeric
