@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/solver/pb"
@@ -55,6 +56,7 @@ func (p ContextFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 			sources = append(sources, n)
 		}
 	}
+	sources = usedSources(g, sources)
 	if len(sources) == 0 {
 		return rep, nil
 	}
@@ -86,6 +88,23 @@ func (p ContextFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 		rep.Findings = append(rep.Findings, Finding{Node: node, Message: "sending version-control directories: " + keepVCS})
 	}
 	return rep, nil
+}
+
+// usedSources keeps the sources an op of the graph reads. A graph that
+// only loads the context, as the frontend loads .dockerignore before it
+// converts the Dockerfile, copies nothing into an image: it is left as it
+// is, and reported nowhere.
+func usedSources(g *Graph, sources []*Node) []*Node {
+	used := map[*Node]bool{}
+	for _, n := range g.Nodes() {
+		if n.Op.Op == nil {
+			continue // the terminal only names the result
+		}
+		for _, e := range n.Inputs {
+			used[e.Node] = true
+		}
+	}
+	return slices.DeleteFunc(sources, func(n *Node) bool { return !used[n] })
 }
 
 // firstUser is the first op that reads one of the sources (a COPY), whose

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/stretchr/testify/require"
 
@@ -74,4 +75,23 @@ func TestContextFilterLeavesADockerignoreAlone(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, rep.Findings)
 	require.Equal(t, []string{"node_modules"}, contextExcludes(t, g))
+}
+
+// TestContextFiltersLeaveALoadAlone gives both context filters the graph
+// the frontend solves to read .dockerignore before it converts the
+// Dockerfile: the context alone, copied nowhere. They leave it as it is
+// and report nothing (each finding would print twice, the first time with
+// no line).
+func TestContextFiltersLeaveALoadAlone(t *testing.T) {
+	st := llb.Local("context", llb.FollowPaths([]string{".dockerignore"}), llb.SharedKeyHint("context-.dockerignore"))
+	def, err := st.Marshal(context.Background())
+	require.NoError(t, err)
+	for _, p := range []Pass{ContextFilter{Caps: dftest.AllCaps()}, SecretFilter{Caps: dftest.AllCaps()}} {
+		g, err := Decode(def.ToPB())
+		require.NoError(t, err)
+		rep, err := p.Apply(context.Background(), g)
+		require.NoError(t, err)
+		require.Empty(t, rep.Findings, p.Name())
+		require.Empty(t, contextExcludes(t, g), p.Name())
+	}
 }

@@ -45,6 +45,7 @@ func (p SecretFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 			sources = append(sources, n)
 		}
 	}
+	sources = usedSources(g, sources)
 	if len(sources) == 0 {
 		return rep, nil
 	}
