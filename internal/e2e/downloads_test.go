@@ -21,9 +21,14 @@ var goGets = regexp.MustCompile(`(?m)# get https?://[^/\s]+/(\S+?)/@v/[^/\s]+\.z
 // build only the new one, from its cache mount.
 func TestDependencyChangeDownloadsOnlyTheNewModule(t *testing.T) {
 	dir := copyDir(t, filepath.Join(bed.root, "examples", "goserver"))
-	// A file of this run's own: without it both builds of an earlier run's
-	// same context would be plain cache hits.
-	require.NoError(t, os.WriteFile(filepath.Join(dir, ".rebuild"), fmt.Appendf(nil, "%d\n", time.Now().UnixNano()), 0o644))
+	// A go.mod of this run's own (a comment): without it both builds of an
+	// earlier run's same manifests would be plain cache hits, since the
+	// install reads only go.mod and go.sum.
+	mod, err := os.OpenFile(filepath.Join(dir, "go.mod"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = fmt.Fprintf(mod, "\n// e2e run %d\n", time.Now().UnixNano())
+	require.NoError(t, err)
+	require.NoError(t, mod.Close())
 	df := filepath.Join(dir, "Dockerfile")
 	dt, err := os.ReadFile(df)
 	require.NoError(t, err)
