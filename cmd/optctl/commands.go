@@ -26,6 +26,30 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.addr, "addr", "", "BuildKit address (default BUILDKIT_HOST, BUILDX_BUILDER, the test bed)")
 }
 
+// parseContext parses the command line of a command that builds one
+// context: the context directory and the build args.
+func (b *buildFlags) parseContext(fs *flag.FlagSet, args []string) (string, map[string]string, error) {
+	dir, err := oneContext(fs, args)
+	if err != nil {
+		return "", nil, err
+	}
+	buildArgs, err := compare.ParseBuildArgs(b.buildArgs, os.Getenv)
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, buildArgs, nil
+}
+
+// defaultRepo is where images go when --repo is not given: the test bed's
+// registry (or OPTFRONTEND_REGISTRY), under optctl/ and path.
+func defaultRepo(path string) (string, error) {
+	reg := compare.FindRegistry(compare.HostEnv())
+	if reg == "" {
+		return "", errors.New("no registry to push the images to: pass --repo REGISTRY/PATH or set OPTFRONTEND_REGISTRY")
+	}
+	return reg + "/optctl" + path, nil
+}
+
 // oneContext returns the single positional argument.
 func oneContext(fs *flag.FlagSet, args []string) (string, error) {
 	pos, err := parse(fs, args)
@@ -52,11 +76,7 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this file")
 	quiet := fs.Bool("q", false, "print one line per build, not its steps")
-	dir, err := oneContext(fs, args)
-	if err != nil {
-		return err
-	}
-	buildArgs, err := compare.ParseBuildArgs(bf.buildArgs, os.Getenv)
+	dir, buildArgs, err := bf.parseContext(fs, args)
 	if err != nil {
 		return err
 	}
@@ -66,11 +86,9 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer c.Close()
 	if *repo == "" {
-		reg := compare.FindRegistry(compare.HostEnv())
-		if reg == "" {
-			return errors.New("no registry to push the images to: pass --repo REGISTRY/PATH or set OPTFRONTEND_REGISTRY")
+		if *repo, err = defaultRepo("/" + repoName(dir)); err != nil {
+			return err
 		}
-		*repo = reg + "/optctl/" + repoName(dir)
 	}
 	rep, err := compare.Run(ctx, c, b.Addr, compare.Options{Context: dir, Dockerfile: bf.file, Target: bf.target, BuildArgs: buildArgs,
 		Rounds: *rounds, Touch: *touch, DepCmd: *dep, FrontendImage: *image, Repo: *repo, Progress: stderr, Quiet: *quiet})
@@ -92,11 +110,7 @@ func explainCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var bf buildFlags
 	bf.register(fs)
 	jsonOut := fs.String("json", "", "also write the findings as JSON to this file")
-	dir, err := oneContext(fs, args)
-	if err != nil {
-		return err
-	}
-	buildArgs, err := compare.ParseBuildArgs(bf.buildArgs, os.Getenv)
+	dir, buildArgs, err := bf.parseContext(fs, args)
 	if err != nil {
 		return err
 	}
@@ -153,11 +167,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer c.Close()
 	if *repo == "" {
-		reg := compare.FindRegistry(compare.HostEnv())
-		if reg == "" {
-			return errors.New("no registry to push the images to: pass --repo REGISTRY/PATH or set OPTFRONTEND_REGISTRY")
+		if *repo, err = defaultRepo(""); err != nil {
+			return err
 		}
-		*repo = reg + "/optctl"
 	}
 	var names []string
 	if *only != "" {
