@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/solver/pb"
@@ -50,13 +49,7 @@ func (ContextFilter) Name() string { return "contextfilter" }
 // Apply implements Pass.
 func (p ContextFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 	var rep Report
-	var sources []*Node
-	for _, n := range g.Nodes() {
-		if src := n.Op.GetSource(); src != nil && src.Identifier == mainContext && src.Attrs[pb.AttrExcludePatterns] == "" {
-			sources = append(sources, n)
-		}
-	}
-	sources = usedSources(g, sources)
+	sources := mainSources(g, func(src *pb.SourceOp) bool { return src.Attrs[pb.AttrExcludePatterns] == "" })
 	if len(sources) == 0 {
 		return rep, nil
 	}
@@ -90,11 +83,11 @@ func (p ContextFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 	return rep, nil
 }
 
-// usedSources keeps the sources an op of the graph reads. A graph that
-// only loads the context, as the frontend loads .dockerignore before it
-// converts the Dockerfile, copies nothing into an image: it is left as it
-// is, and reported nowhere.
-func usedSources(g *Graph, sources []*Node) []*Node {
+// mainSources returns the main context's local sources that keep accepts
+// and that an op of the graph reads. A graph that only loads the context,
+// as the frontend loads .dockerignore before it converts the Dockerfile,
+// copies nothing into an image: it is left as it is, and reported nowhere.
+func mainSources(g *Graph, keep func(*pb.SourceOp) bool) []*Node {
 	used := map[*Node]bool{}
 	for _, n := range g.Nodes() {
 		if n.Op.Op == nil {
@@ -104,7 +97,13 @@ func usedSources(g *Graph, sources []*Node) []*Node {
 			used[e.Node] = true
 		}
 	}
-	return slices.DeleteFunc(sources, func(n *Node) bool { return !used[n] })
+	var out []*Node
+	for _, n := range g.Nodes() {
+		if src := n.Op.GetSource(); src != nil && src.Identifier == mainContext && used[n] && keep(src) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // firstUser is the first op that reads one of the sources (a COPY), whose

@@ -39,13 +39,7 @@ const howToSend = "--build-arg BUILDKIT_OPT=-secretfilter sends them"
 // Apply implements Pass.
 func (p SecretFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 	var rep Report
-	var sources []*Node
-	for _, n := range g.Nodes() {
-		if src := n.Op.GetSource(); src != nil && src.Identifier == mainContext {
-			sources = append(sources, n)
-		}
-	}
-	sources = usedSources(g, sources)
+	sources := mainSources(g, func(*pb.SourceOp) bool { return true })
 	if len(sources) == 0 {
 		return rep, nil
 	}

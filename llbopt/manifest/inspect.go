@@ -66,7 +66,7 @@ func Requirements(name string, data []byte) ([]string, error) {
 				return nil, refuseFile(name, "names %q, which is not a plain path in the project", val)
 			}
 			ref := path.Join(dir, val)
-			if path.IsAbs(ref) || ref == ".." || strings.HasPrefix(ref, "../") {
+			if outsideProject(ref) {
 				return nil, refuseFile(name, "names %s, outside the directory the install runs in", val)
 			}
 			refs = append(refs, ref)

@@ -247,10 +247,16 @@ func byNameOrURL(spec string) bool {
 // projectPath refuses a manifest path outside the directory the install
 // runs in: the pass can only move what the copy brings.
 func projectPath(c pkgcache.Command, p string) error {
-	if p == "" || path.IsAbs(p) || strings.HasPrefix(path.Clean(p), "..") || strings.ContainsAny(p, "*?[$") {
+	if p == "" || outsideProject(p) || strings.ContainsAny(p, "*?[$") {
 		return refuse(c, "reads %s, which is not a plain path in the project", p)
 	}
 	return nil
+}
+
+// outsideProject tells whether a path, relative to the directory the
+// install runs in, is absolute or leaves that directory.
+func outsideProject(p string) bool {
+	return path.IsAbs(p) || strings.HasPrefix(path.Clean(p), "..")
 }
 
 // npmFlags are npm ci's and install's options that read nothing of the
