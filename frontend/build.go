@@ -24,8 +24,12 @@ const BuildArgOpt = "BUILDKIT_OPT"
 const BuildArgFix = "BUILDKIT_OPT_FIX"
 
 // fixes are the fixes BUILDKIT_OPT_FIX may name: passes of the same name,
-// and slim, which the frontend applies itself.
-var fixes = []string{"norecommends", "nodevdeps", fixSlim, fixPin}
+// and slim and pin, which the frontend applies itself. buildtools is a fix,
+// not a default pass: what it leaves out of the image (a runtime package a
+// -dev package pulled in, a library a program dlopens by its unversioned
+// name, a compiler the program runs) is more than its in-build proof
+// covers, and dpkg's records of the image would no longer match its files.
+var fixes = []string{"norecommends", "nodevdeps", "buildtools", fixSlim, fixPin}
 
 // BuildArgSquash is the build arg that asks the squash pass for one layer
 // per run of the target stage's steps, whether or not they waste bytes.
@@ -37,13 +41,33 @@ const BuildArgSquash = "BUILDKIT_OPT_SQUASH"
 // function only chooses the passes and hands the stock builder a client that
 // runs them.
 func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
+	res, err := build(ctx, c, nil)
+	return res, keepContext(err)
+}
+
+// BuildWith is Build with more passes run after the selected ones. Tests
+// use it to put a deliberately broken pass in the pipeline, which the
+// safety nets (the fallback, the verify mode) must catch.
+func BuildWith(extra ...llbopt.Pass) gwclient.BuildFunc {
+	return func(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
+		res, err := build(ctx, c, extra)
+		return res, keepContext(err)
+	}
+}
+
+func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclient.Result, error) {
 	bo := c.BuildOpts()
 	oc := newOptClient(c, nil)
+	fallback, err := fallbackEnabled(bo.Opts)
+	if err != nil {
+		return nil, err
+	}
+	oc.fallback = fallback
 	passes, err := selectPasses(bo, oc.users, oc.readFile, oc.readDir)
 	if err != nil {
 		return nil, err
 	}
-	oc.pipeline = llbopt.NewPipeline(passes...)
+	oc.pipeline = llbopt.NewPipeline(append(passes, extra...)...)
 	req := bo.Opts["requestid"]
 	var adv *advice
 	if ChecksEnabled(bo.Opts) && (req == "" || req == lint.SubrequestLintDefinition.Name) {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/moby/buildkit/client/llb/sourceresolver"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	digest "github.com/opencontainers/go-digest"
 
 	"github.com/org/optfrontend/llbopt"
 )
@@ -16,6 +18,9 @@ import (
 type optClient struct {
 	gwclient.Client
 	pipeline *llbopt.Pipeline
+	// fallback is whether a failed optimized graph is solved again as the
+	// stock builder made it (BUILDKIT_OPT_FALLBACK).
+	fallback bool
 
 	mu     sync.Mutex
 	warned map[string]bool
@@ -28,15 +33,26 @@ type optClient struct {
 }
 
 // layerPlan is what the passes did to the layers of one solved result, and
-// the request as the builder made it, to solve again should the history not
-// match.
+// the request as the builder made it, to solve again without the layer
+// changes should the history not match.
 type layerPlan struct {
-	edits    []llbopt.LayerEdit
+	edits []llbopt.LayerEdit
+	// passes are the passes that changed the layers: the history fallback
+	// runs every pass but these.
+	passes   []string
 	original gwclient.SolveRequest
 }
 
 func newOptClient(c gwclient.Client, p *llbopt.Pipeline) *optClient {
-	return &optClient{Client: c, pipeline: p, warned: map[string]bool{}, layers: map[gwclient.Reference]layerPlan{}}
+	return &optClient{Client: c, pipeline: p, fallback: true, warned: map[string]bool{}, layers: map[gwclient.Reference]layerPlan{}}
+}
+
+// ResolveImageConfig resolves an image as the daemon's built-in frontend
+// does (its bridge client reads the source metadata and wraps a failure
+// with the image name), so that a missing image reads as stock's error,
+// not as the shorter one a gateway frontend gets.
+func (c *optClient) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	return sourceresolver.NewImageMetaResolver(c.Client).ResolveImageConfig(ctx, ref, opt)
 }
 
 // BuildOpts is the real client's, with the options the frontend added.
@@ -46,36 +62,60 @@ func (c *optClient) BuildOpts() gwclient.BuildOpts {
 
 // Solve runs the passes over the request's definition, reports their
 // findings as build warnings at their Dockerfile lines, and solves the result.
+// When the passes fail, or the graph they made fails to solve, the request
+// is solved as the stock builder made it (see solveWithFallback), unless
+// BUILDKIT_OPT_FALLBACK=off.
 func (c *optClient) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwclient.Result, error) {
 	if req.Definition == nil || req.Frontend != "" {
 		return c.Client.Solve(ctx, req)
 	}
 	def, g, reports, err := c.pipeline.Run(ctx, req.Definition)
 	if err != nil {
-		return nil, fmt.Errorf("optimizing build graph: %w", err)
+		if !c.fallback {
+			return nil, fmt.Errorf("optimizing build graph: %w", err)
+		}
+		msg := "optfrontend: the passes could not optimize this graph, so it is built as the stock frontend made it (please report it): " + err.Error()
+		if c.firstTime(msg) {
+			if werr := c.Client.Warn(ctx, "", msg, gwclient.WarnOpts{Level: 1}); werr != nil {
+				return nil, fmt.Errorf("reporting the passes' failure: %w", werr)
+			}
+		}
+		return c.Client.Solve(ctx, req)
 	}
 	if err := c.warn(ctx, g, reports); err != nil {
 		return nil, err
 	}
+	if def == req.Definition {
+		return c.Client.Solve(ctx, req) // nothing changed: stock's request, as lazy as stock's
+	}
 	original := req
 	req.Definition = def
-	res, err := c.Client.Solve(ctx, req)
-	if err != nil || res == nil {
+	var res *gwclient.Result
+	optimized := true
+	if c.fallback {
+		res, optimized, err = c.solveWithFallback(ctx, original, req, g, reports)
+	} else {
+		res, err = c.Client.Solve(ctx, req)
+	}
+	if err != nil || res == nil || !optimized {
 		return res, err
 	}
-	var edits []llbopt.LayerEdit
+	plan := layerPlan{original: original}
 	for _, rep := range reports {
-		edits = append(edits, rep.Layers...)
+		plan.edits = append(plan.edits, rep.Layers...)
+		if len(rep.Layers) > 0 {
+			plan.passes = append(plan.passes, rep.Pass)
+		}
 	}
-	if len(edits) > 0 {
+	if len(plan.edits) > 0 {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if res.Ref != nil {
-			c.layers[res.Ref] = layerPlan{edits: edits, original: original}
+			c.layers[res.Ref] = plan
 		}
 		for _, ref := range res.Refs {
 			if ref != nil {
-				c.layers[ref] = layerPlan{edits: edits, original: original}
+				c.layers[ref] = plan
 			}
 		}
 	}

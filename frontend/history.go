@@ -55,7 +55,7 @@ func (c *optClient) follow(ctx context.Context, res *gwclient.Result, ref gwclie
 		res.Metadata[key] = patched
 		return ref, nil
 	}
-	again, serr := c.Client.Solve(ctx, plan.original)
+	again, serr := c.solveWithout(ctx, plan)
 	if serr != nil {
 		return nil, fmt.Errorf("solving without the layer changes: %w", serr)
 	}
@@ -63,13 +63,26 @@ func (c *optClient) follow(ctx context.Context, res *gwclient.Result, ref gwclie
 	if serr != nil {
 		return nil, fmt.Errorf("solving without the layer changes: %w", serr)
 	}
-	msg := fmt.Sprintf("optfrontend squash: undone, the image keeps the Dockerfile's layers: %v", err)
+	msg := fmt.Sprintf("optfrontend %s: undone, the image keeps the Dockerfile's layers: %v", strings.Join(plan.passes, ", "), err)
 	if c.firstTime(msg) {
 		if werr := c.Client.Warn(ctx, "", msg, gwclient.WarnOpts{Level: 1}); werr != nil {
-			return nil, fmt.Errorf("reporting the undone squash: %w", werr)
+			return nil, fmt.Errorf("reporting the undone layer change: %w", werr)
 		}
 	}
 	return unchanged, nil
+}
+
+// solveWithout solves the builder's request again with every pass but
+// those that changed the layers, so that undoing a layer change keeps the
+// others (a secret kept out of the context stays out).
+func (c *optClient) solveWithout(ctx context.Context, plan layerPlan) (*gwclient.Result, error) {
+	req := plan.original
+	def, _, _, err := c.pipeline.Without(plan.passes...).Run(ctx, req.Definition)
+	if err != nil {
+		return nil, fmt.Errorf("optimizing build graph without %s: %w", strings.Join(plan.passes, ", "), err)
+	}
+	req.Definition = def
+	return c.Client.Solve(ctx, req)
 }
 
 // patchHistory applies layer edits to an image config's history. Every

@@ -3,6 +3,7 @@ package llbopt
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/moby/buildkit/solver/pb"
 	"google.golang.org/protobuf/proto"
@@ -69,6 +70,18 @@ type Pipeline struct {
 // NewPipeline returns a pipeline that runs the passes in the order given.
 func NewPipeline(passes ...Pass) *Pipeline {
 	return &Pipeline{passes: passes}
+}
+
+// Without returns a pipeline of the same passes but those named, in the
+// same order.
+func (p *Pipeline) Without(names ...string) *Pipeline {
+	var keep []Pass
+	for _, pass := range p.passes {
+		if !slices.Contains(names, pass.Name()) {
+			keep = append(keep, pass)
+		}
+	}
+	return &Pipeline{passes: keep}
 }
 
 // Run decodes def, applies every pass, validating the graph after each, and

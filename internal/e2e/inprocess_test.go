@@ -32,6 +32,9 @@ import (
 // frontend shows them: every definition it solves and every warning.
 type recorder struct {
 	gwclient.Client
+	// evaluate makes every solve evaluate its result, as an export would:
+	// in process nothing is exported, so a lazy solve never fails.
+	evaluate bool
 	mu       sync.Mutex
 	defs     [][]byte
 	warnings []string
@@ -46,6 +49,7 @@ func (r *recorder) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwcli
 		r.mu.Lock()
 		r.defs = append(r.defs, dt)
 		r.mu.Unlock()
+		req.Evaluate = req.Evaluate || r.evaluate
 	}
 	return r.Client.Solve(ctx, req)
 }
@@ -79,6 +83,10 @@ type buildCase struct {
 	locals  map[string]string // extra local mounts: name -> dir
 	secrets map[string][]byte
 	want    string // what a stock run yields: "image", "result" (a subrequest's) or "error"
+	// evaluate solves every result, so that a failing step fails the run.
+	evaluate bool
+	// status, when set, sees every progress update of the build.
+	status func(*client.SolveStatus)
 }
 
 // frontendRun is one frontend and the options it adds to the build's.
@@ -117,13 +125,19 @@ func inProcess(t *testing.T, bc buildCase, runs ...frontendRun) []outcome {
 
 	outs := make([]outcome, len(runs))
 	ch := make(chan *client.SolveStatus)
+	drained := make(chan struct{})
 	go func() {
-		for range ch {
+		defer close(drained)
+		for st := range ch {
+			if bc.status != nil {
+				bc.status(st)
+			}
 		}
 	}()
+	defer func() { <-drained }()
 	_, err = c.Build(ctx, client.SolveOpt{LocalMounts: mounts, FrontendAttrs: attrs, Session: attach}, "", func(ctx context.Context, gc gwclient.Client) (*gwclient.Result, error) {
 		for i, r := range runs {
-			rec := &recorder{Client: withOpts{Client: gc, extra: r.attrs}}
+			rec := &recorder{Client: withOpts{Client: gc, extra: r.attrs}, evaluate: bc.evaluate}
 			res, err := r.fn(ctx, rec)
 			outs[i] = newOutcome(rec, res, err)
 		}
