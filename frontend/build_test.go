@@ -63,20 +63,49 @@ func TestChecksWord(t *testing.T) {
 }
 
 func TestFixesAreOptIn(t *testing.T) {
-	has := func(passes []llbopt.Pass) bool {
-		return slices.ContainsFunc(passes, func(p llbopt.Pass) bool { return p.Name() == "norecommends" })
+	has := func(passes []llbopt.Pass, name string) bool {
+		return slices.ContainsFunc(passes, func(p llbopt.Pass) bool { return p.Name() == name })
 	}
 	def, err := SelectPasses(gwclient.BuildOpts{})
 	require.NoError(t, err)
-	require.False(t, has(def))
-	fix, err := SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "norecommends"}})
-	require.NoError(t, err)
-	require.True(t, has(fix))
+	// Every fix that is a pass changes what the image holds: never on by
+	// default, on when BUILDKIT_OPT_FIX names it.
+	for _, name := range []string{"norecommends", "nodevdeps", "buildtools"} {
+		require.False(t, has(def, name), "%s is on by default", name)
+		fix, err := SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": name}})
+		require.NoError(t, err)
+		require.True(t, has(fix, name), name)
+	}
 	slim, err := SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "slim"}})
 	require.NoError(t, err, "slim is a fix the frontend applies, not a pass")
-	require.False(t, has(slim))
+	require.False(t, has(slim, "slim"))
 	_, err = SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "slim,pin"}})
 	require.NoError(t, err)
 	_, err = SelectPasses(gwclient.BuildOpts{Opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "pinned"}})
-	require.ErrorContains(t, err, `build arg BUILDKIT_OPT_FIX: unknown fix "pinned"; known fixes: norecommends, nodevdeps, slim, pin`)
+	require.ErrorContains(t, err, `build arg BUILDKIT_OPT_FIX: unknown fix "pinned"; known fixes: norecommends, nodevdeps, buildtools, slim, pin`)
+}
+
+func TestFallbackOption(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		on    bool
+		err   string
+	}{
+		{"", true, ""},
+		{"on", true, ""},
+		{"1", true, ""},
+		{"off", false, ""},
+		{"OFF", false, ""},
+		{"false", false, ""},
+		{"0", false, ""},
+		{"maybe", false, `build arg BUILDKIT_OPT_FALLBACK: "maybe" is neither on nor off`},
+	} {
+		on, err := fallbackEnabled(map[string]string{"build-arg:" + BuildArgFallback: tc.value})
+		if tc.err != "" {
+			require.EqualError(t, err, tc.err)
+			continue
+		}
+		require.NoError(t, err, tc.value)
+		require.Equal(t, tc.on, on, tc.value)
+	}
 }

@@ -39,6 +39,6 @@ func Passes(cfg Config) []Entry {
 		{Pass: NoRecommends{}},
 		{Pass: DevDeps{}},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps}, Default: true},
-		{Pass: BuildTools{Read: cfg.Read, Caps: cfg.LLBCaps}, Default: true},
+		{Pass: BuildTools{Read: cfg.Read, Caps: cfg.LLBCaps}},
 	}
 }
