@@ -20,6 +20,7 @@ type walker struct {
 	unparsed   []error
 	seq        int
 	commands   []Command // non-nil only for Commands
+	unnamed    bool      // record commands whose name is not literal
 }
 
 // found is a finding with the order of the command it came from.
@@ -78,7 +79,7 @@ func (w *walker) addCache(c *call, k *kind, args []word, offline bool) {
 			return
 		}
 	}
-	cache := Cache{Tool: k.tool, Dir: dir, Sharing: k.sharing, Owner: owner, Offline: offline, Command: c.text, Line: c.line}
+	cache := Cache{Tool: k.tool, Dir: dir, Sharing: k.sharing, Owner: owner, Offline: offline, Runtime: k.runsFrom(c.sc), Command: c.text, Line: c.line}
 	w.caches = append(w.caches, found[Cache]{cache, c.seq})
 }
 
