@@ -81,7 +81,7 @@ func TestCacheMountLaterReaders(t *testing.T) {
 		because  map[string]string // decision -> part of its reason
 	}{
 		{name: "GOPROXY=off build after go mod download (issue 16)",
-			df: "FROM golang:1.26\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN GOPROXY=off go build -o /usr/local/bin/app .\n",
+			df:   "FROM golang:1.26\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN GOPROXY=off go build -o /usr/local/bin/app .\n",
 			want: []string{"4 no go-mod", "6 no go-build", "6 no go-mod"},
 			because: map[string]string{
 				"4 no go-mod": "Dockerfile:6 may read it without this mount: `GOPROXY=off go build -o /usr/local/bin/app .` uses /go/pkg/mod",
