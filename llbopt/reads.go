@@ -291,7 +291,7 @@ func CommandReads(c pkgcache.Command, dir string, res pkgcache.Result) (string, 
 	switch name := c.Name; {
 	case name == "":
 		return fmt.Sprintf("`%s` runs a command whose name the script computes", c.Text), true
-	case slices.Contains(silent, name):
+	case slices.Contains(silent, name) || forced(c) || name == "apt-get" && firstArg(c) == "clean":
 		return "", false
 	case slices.Contains(fileArgs, name):
 		return argsRead(c, dir, true)
@@ -313,6 +313,32 @@ func CommandReads(c pkgcache.Command, dir string, res pkgcache.Result) (string, 
 		return "", false
 	}
 	return fmt.Sprintf("`%s` is not a command the model knows, so it may read anything", c.Text), true
+}
+
+// forced tells whether a command is rm -f: what it leaves does not depend
+// on what was there, so it reads nothing.
+func forced(c pkgcache.Command) bool {
+	if c.Name != "rm" {
+		return false
+	}
+	for i, a := range c.Args {
+		if a == "--" {
+			return false
+		}
+		if c.Known[i] && (a == "--force" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'f')) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstArg is the command's first argument, "" when it has none or the
+// script computes it.
+func firstArg(c pkgcache.Command) string {
+	if len(c.Args) == 0 || !c.Known[0] {
+		return ""
+	}
+	return c.Args[0]
 }
 
 func isInspection(c pkgcache.Command) bool {

@@ -148,6 +148,16 @@ func (w *walker) recordUnnamed(c *call) {
 	w.record(c, "")
 }
 
+// recordRedirects keeps, for AllCommands, the redirections of a compound
+// command (while ...; done < file) as those of the null command ":".
+func (w *walker) recordRedirects(sc *scope, s *syntax.Stmt) {
+	if w.commands == nil || !w.unnamed {
+		return
+	}
+	c := &call{sc: sc, shell: sc, stmt: s, text: sc.src.textOf(s), line: sc.src.lineOf(s)}
+	w.commands = append(w.commands, Command{Name: ":", Cwd: sc.cwd, Text: c.text, Redirects: w.redirects(c)})
+}
+
 // last returns the command recorded last, for flags set after record.
 func (w *walker) last() *Command {
 	if len(w.commands) == 0 {
