@@ -12,9 +12,12 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stretchr/testify/require"
+
+	"github.com/org/optfrontend/llbopt/pkgcache"
 )
 
 // fakeImages answers image config lookups without a registry: golang
@@ -253,5 +256,47 @@ func TestCacheMountReaderWithoutLocation(t *testing.T) {
 		if exec := n.Op.GetExec(); exec != nil {
 			require.Nil(t, cacheMounts(exec)["/go/pkg/mod"], "%v", rep.Findings)
 		}
+	}
+}
+
+// TestCacheMountLaterReadersAsUsers: steps that run as another user are
+// predicted with the users read for the first of them, so a chain of
+// installs as node all get the mount; an install as an unknown user does
+// not make a root step's unrelated cache unsafe.
+func TestCacheMountLaterReadersAsUsers(t *testing.T) {
+	users := func(context.Context, *pb.Definition) (pkgcache.Lookup, error) {
+		return func(name string) (int, int, string, bool) {
+			if name == "node" {
+				return 1000, 1000, "/home/node", true
+			}
+			return 0, 0, "", false
+		}, nil
+	}
+	for _, tc := range []struct {
+		name, df string
+		users    UserDB
+		want     []string
+	}{
+		{name: "two installs as node",
+			df:    "FROM node:22\nUSER node\nWORKDIR /home/node/app\nRUN npm install\nRUN npm install left-pad\n",
+			users: users, want: []string{"4 npm", "5 npm"}},
+		{name: "root apt, then npm as a user nobody can resolve",
+			df:   "FROM node:22\nRUN apt-get update && apt-get install -y curl\nUSER node\nRUN npm install\n",
+			want: []string{"2 apt-archives", "2 apt-lists"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := dockerfileGraph(t, tc.df)
+			rep, err := CacheMount{Users: tc.users}.Apply(context.Background(), g)
+			require.NoError(t, err)
+			var got []string
+			for _, f := range rep.Findings {
+				if m := mountFinding.FindStringSubmatch(f.Message); m != nil {
+					loc, _ := g.Location(f.Node)
+					got = append(got, fmt.Sprintf("%d %s%s", loc.Start, m[1], m[2]))
+				}
+			}
+			slices.Sort(got)
+			require.Equal(t, tc.want, got, "%v", rep.Findings)
+		})
 	}
 }

@@ -88,7 +88,7 @@ func (pl *plan) decide(n *Node, dir string) string {
 		return fmt.Sprintf("the program the image ships may read %s at run time (%s keeps more than a cache there), so the image must keep it", dir, c.Tool)
 	}
 	mounted := func(d *Node) bool { return pl.refusal(d, dir) == "" }
-	if r := pl.reads.FirstReader(n, dir, mounted, pl.result); r != nil {
+	if r := pl.reads.FirstReader(n, dir, c.Tool, mounted, pl.result); r != nil {
 		where := "a later step"
 		if loc, ok := pl.g.Location(r.Node); ok {
 			where = "the step at " + loc.String()

@@ -106,16 +106,17 @@ func (r *Reads) Commands(n *Node) ([]pkgcache.Command, error) {
 }
 
 // FirstReader returns the first op built on top of s that may read what s
-// leaves in dir, skipping the execs for which mounted says they will have
+// leaves in dir, the cache directory of the kind tool ("go-mod"; "" for
+// a directory no tool owns), skipping the execs for which mounted says they will have
 // a cache mount at dir themselves (they see the cache, not s's files). res
 // gives the caches each exec uses. The final image is not asked: see
 // InImage.
-func (r *Reads) FirstReader(s *Node, dir string, mounted func(*Node) bool, res func(*Node) pkgcache.Result) *Reader {
+func (r *Reads) FirstReader(s *Node, dir, tool string, mounted func(*Node) bool, res func(*Node) pkgcache.Result) *Reader {
 	from := func(n *Node) bool { return n == s || r.laterSet(s)[n] }
 	for _, n := range r.Later(s) {
 		switch op := n.Op.Op.(type) {
 		case *pb.Op_Exec:
-			if why, ok := r.execReads(n, op.Exec, dir, from, mounted(n), res); ok {
+			if why, ok := r.execReads(n, op.Exec, dir, tool, from, mounted(n), res); ok {
 				return &Reader{Node: n, Why: why}
 			}
 		case *pb.Op_File:
@@ -131,7 +132,7 @@ func (r *Reads) FirstReader(s *Node, dir string, mounted func(*Node) bool, res f
 // of its mounts whose input comes from them and shows dir (at the same
 // path for the root filesystem, elsewhere for a mount with a selector) is
 // asked of the exec's commands.
-func (r *Reads) execReads(n *Node, exec *pb.ExecOp, dir string, from func(*Node) bool, mounted bool, res func(*Node) pkgcache.Result) (string, bool) {
+func (r *Reads) execReads(n *Node, exec *pb.ExecOp, dir, tool string, from func(*Node) bool, mounted bool, res func(*Node) pkgcache.Result) (string, bool) {
 	for _, m := range exec.Mounts {
 		if m.Input < 0 || int(m.Input) >= len(n.Inputs) || !from(n.Inputs[m.Input].Node) {
 			continue
@@ -147,7 +148,7 @@ func (r *Reads) execReads(n *Node, exec *pb.ExecOp, dir string, from func(*Node)
 		if m.Dest == pb.RootMount && (mounted || hidden(exec, at)) {
 			continue
 		}
-		if why, ok := r.scriptReads(n, at, res(n)); ok {
+		if why, ok := r.scriptReads(n, at, tool, res(n)); ok {
 			return why, true
 		}
 	}
@@ -163,13 +164,13 @@ func hidden(exec *pb.ExecOp, dir string) bool {
 }
 
 // scriptReads asks each command of an exec whether it may read dir.
-func (r *Reads) scriptReads(n *Node, dir string, res pkgcache.Result) (string, bool) {
+func (r *Reads) scriptReads(n *Node, dir, tool string, res pkgcache.Result) (string, bool) {
 	cmds, err := r.Commands(n)
 	if err != nil {
 		return fmt.Sprintf("its script could not be parsed (%v)", err), true
 	}
 	for _, c := range cmds {
-		if why, ok := CommandReads(c, dir, res); ok {
+		if why, ok := CommandReads(c, dir, tool, res); ok {
 			return why, true
 		}
 	}
@@ -276,10 +277,11 @@ var inspections = map[string][]string{
 	"npm": words("--version -v version help config view ls"),
 }
 
-// CommandReads tells whether one command may read dir, and why. res is
-// the Analyze result of the exec the command is part of, for the cache
-// directories a package manager's command uses.
-func CommandReads(c pkgcache.Command, dir string, res pkgcache.Result) (string, bool) {
+// CommandReads tells whether one command may read dir, and why. tool is
+// the cache kind dir is, "" for none; res is the Analyze result of the
+// exec the command is part of, for the cache directories a package
+// manager's command uses.
+func CommandReads(c pkgcache.Command, dir, tool string, res pkgcache.Result) (string, bool) {
 	for _, rd := range c.Redirects {
 		if rd.Op != "<" && rd.Op != "<>" {
 			continue
@@ -308,7 +310,7 @@ func CommandReads(c pkgcache.Command, dir string, res pkgcache.Result) (string, 
 		}
 		return argsRead(c, dir, true)
 	case c.Uses:
-		return toolReads(c, dir, res)
+		return toolReads(c, dir, tool, res)
 	case isInspection(c):
 		return "", false
 	}
@@ -349,8 +351,8 @@ func isInspection(c pkgcache.Command) bool {
 // toolReads is what a package manager's use of its caches reads: those
 // caches, its working directory, the paths it is given and those its
 // environment names.
-func toolReads(c pkgcache.Command, dir string, res pkgcache.Result) (string, bool) {
-	if res.Unresolved != nil {
+func toolReads(c pkgcache.Command, dir, tool string, res pkgcache.Result) (string, bool) {
+	if slices.Contains(res.UnresolvedTools, tool) {
 		return fmt.Sprintf("`%s` uses a cache directory that could not be resolved", c.Text), true
 	}
 	for _, cache := range res.Caches {

@@ -55,7 +55,7 @@ func TestCommandReads(t *testing.T) {
 			var why string
 			reads := false
 			for _, c := range cmds {
-				if w, ok := CommandReads(c, dir, res); ok {
+				if w, ok := CommandReads(c, dir, "go-mod", res); ok {
 					why, reads = w, true
 					break
 				}

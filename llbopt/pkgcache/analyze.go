@@ -17,6 +17,7 @@ type walker struct {
 	defeats    []found[Defeat]
 	rms        []rmCall
 	unresolved []error
+	unknown    []string // the kinds of the unresolved caches
 	unparsed   []error
 	seq        int
 	commands   []Command // non-nil only for Commands
@@ -68,6 +69,9 @@ func (w *walker) addCache(c *call, k *kind, args []word, offline bool) {
 	dir, err := resolveDir(c, k, args)
 	if err != nil {
 		w.unresolved = append(w.unresolved, fmt.Errorf("line %d, %q: %w", c.line, c.text, err))
+		if !slices.Contains(w.unknown, k.tool) {
+			w.unknown = append(w.unknown, k.tool)
+		}
 		return
 	}
 	owner := c.sc.id.owner()
@@ -97,7 +101,7 @@ func (w *walker) result() Result {
 	slices.SortStableFunc(w.caches, func(a, b found[Cache]) int {
 		return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.v.Tool, b.v.Tool))
 	})
-	r := Result{Unresolved: errors.Join(w.unresolved...)}
+	r := Result{Unresolved: errors.Join(w.unresolved...), UnresolvedTools: w.unknown}
 	for _, c := range w.caches {
 		r.Caches = append(r.Caches, c.v)
 	}

@@ -127,6 +127,9 @@ type Result struct {
 	// could not be resolved; those caches are left out. It wraps
 	// ErrUnknownUser or ErrUnresolvedDir, joined.
 	Unresolved error
+	// UnresolvedTools are the Cache.Tool names of the caches left out as
+	// unresolved, in script order.
+	UnresolvedTools []string
 }
 
 // ErrUnknownUser is wrapped in Result.Unresolved when the user a command
