@@ -22,9 +22,13 @@ const cacheIDPrefix = "optfrontend/"
 // the directory the tool really uses, so downloads survive between builds
 // and never land in the image. Flags that only existed to keep the cache out
 // of the image (pip --no-cache-dir, npm cache clean, apt's docker-clean) are
-// neutralized, since the mount keeps it out now. A RUN that already mounts
-// something there, a script that cannot be parsed and a directory that
-// cannot be resolved are left alone, and the report says why.
+// neutralized, since the mount keeps it out now. A step gets the mount only
+// where that is the same build (see plan in cachemount_safety.go): nothing
+// built on it reads the directory without the same mount, no clean-up in
+// it may remove the mount point, and the image does not need the files. A
+// RUN that already mounts something there, a script that cannot be parsed
+// and a directory that cannot be resolved are left alone too, and the
+// report says why.
 type CacheMount struct {
 	// Namespace prefixes every cache id, as BUILDKIT_CACHE_MOUNT_NS does
 	// for the mounts the user declares.
