@@ -89,6 +89,10 @@ func TestCacheMountLaterReaders(t *testing.T) {
 			because: map[string]string{
 				"4 no go-mod": "Dockerfile:6 may read it without this mount: `GOPROXY=off go build -o /usr/local/bin/app .` uses /go/pkg/mod",
 				"6 no go-mod": "only reads what an earlier step downloaded"}},
+		{name: "a later build from an offline proxy inside the module cache",
+			df:      "FROM golang:1.26\nWORKDIR /src\nCOPY . .\nRUN go mod download\nRUN GOFLAGS=-mod=mod GOPROXY=file:///go/pkg/mod/cache/download go build -o /app .\n",
+			want:    []string{"4 no go-mod", "5 go-build", "5 no go-mod"},
+			because: map[string]string{"5 no go-mod": "runs with GOPROXY=file:///go/pkg/mod/cache/download, a path inside it"}},
 		{name: "online build after download: both mounted (goserver)",
 			df:   "FROM golang:1.26\nWORKDIR /src\nCOPY . .\nRUN go mod download\nRUN go build -o /usr/local/bin/server .\n",
 			want: []string{"4 go-mod", "5 go-build", "5 go-mod"}},
