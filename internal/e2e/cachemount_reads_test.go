@@ -69,7 +69,7 @@ COPY --from=wheels /root/.cache/pip/wheels /wheels
 RUN pip install --no-index --find-links /wheels six==1.17.0
 `}},
 		{name: "later-script", refused: []string{"/root/.cache/pip"}, files: map[string]string{
-			"script.sh": "#!/bin/sh\nls -R /root/.cache/pip | grep -c . > /cache-entries\n",
+			"script.sh": "#!/bin/sh\nfind /root | sort > /root-listing\n",
 			"Dockerfile": `# syntax=org/optfrontend
 FROM python:3.12-slim
 RUN pip install six==1.17.0
