@@ -156,16 +156,3 @@ func globMatch(pattern, name string) bool {
 	}
 	return true
 }
-
-// Removes tells how removing target (an absolute path, maybe a glob)
-// affects dir: inside is set when it removes files in dir, mountPoint
-// when it removes dir itself or one of its parents.
-func Removes(target, dir string) (mountPoint, inside bool) {
-	switch relation(target, dir) {
-	case relMountPoint:
-		return true, false
-	case relInside:
-		return false, true
-	}
-	return false, false
-}
