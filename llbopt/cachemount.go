@@ -22,9 +22,13 @@ const cacheIDPrefix = "optfrontend/"
 // the directory the tool really uses, so downloads survive between builds
 // and never land in the image. Flags that only existed to keep the cache out
 // of the image (pip --no-cache-dir, npm cache clean, apt's docker-clean) are
-// neutralized, since the mount keeps it out now. A RUN that already mounts
-// something there, a script that cannot be parsed and a directory that
-// cannot be resolved are left alone, and the report says why.
+// neutralized, since the mount keeps it out now. A step gets the mount only
+// where that is the same build (see plan in cachemount_safety.go): nothing
+// built on it reads the directory without the same mount, no clean-up in
+// it may remove the mount point, and the image does not need the files. A
+// RUN that already mounts something there, a script that cannot be parsed
+// and a directory that cannot be resolved are left alone too, and the
+// report says why.
 type CacheMount struct {
 	// Namespace prefixes every cache id, as BUILDKIT_CACHE_MOUNT_NS does
 	// for the mounts the user declares.
@@ -45,40 +49,24 @@ type UserDB func(ctx context.Context, rootfs *pb.Definition) (pkgcache.Lookup, e
 // Name implements Pass.
 func (CacheMount) Name() string { return "cachemount" }
 
-// Apply implements Pass.
+// Apply implements Pass. Every step and cache directory is decided over
+// the whole graph first (see plan), then the steps are rewritten in
+// order.
 func (p CacheMount) Apply(ctx context.Context, g *Graph) (Report, error) {
 	var rep Report
-	results := map[*Node]pkgcache.Result{}
+	pl := newPlan(g)
 	for _, n := range g.Nodes() {
-		if exec := n.Op.GetExec(); exec != nil && exec.Meta != nil {
-			results[n] = pkgcache.Analyze(execOf(exec), nil)
-		}
-	}
-	later := newDescendants(g)
-	for _, n := range g.Nodes() {
-		res, ok := results[n]
+		res, ok := pl.results[n]
 		if !ok {
 			continue
 		}
 		if res.Unresolved != nil && p.Users != nil && runsAsUser(n.Op.GetExec()) {
 			// Read the users now, when the steps before this one are as
 			// the build will run them, so that no step runs twice.
-			res = p.withUsers(ctx, g, n, &rep)
+			res = p.withUsers(ctx, g, n, pl, &rep)
+			pl.results[n] = res
 		}
-		res.Caches = slices.DeleteFunc(res.Caches, func(c pkgcache.Cache) bool {
-			if c.Tool != "apt-lists" {
-				return false
-			}
-			for _, d := range later.of(n) {
-				if readsAptLists(results[d]) {
-					rep.Findings = append(rep.Findings, Finding{Node: n, Message: fmt.Sprintf(
-						"no cache mount for apt-lists at %s: a later step installs packages with the lists this step leaves in the image", c.Dir)})
-					return true
-				}
-			}
-			return false
-		})
-		fs, err := p.rewrite(ctx, g, n, n.Op.GetExec(), res)
+		fs, err := p.rewrite(ctx, g, n, n.Op.GetExec(), res, pl)
 		if err != nil {
 			return rep, fmt.Errorf("op %s: %w", n.Digest(), err)
 		}
@@ -87,7 +75,7 @@ func (p CacheMount) Apply(ctx context.Context, g *Graph) (Report, error) {
 	return rep, nil
 }
 
-func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp, res pkgcache.Result) ([]Finding, error) {
+func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp, res pkgcache.Result, pl *plan) ([]Finding, error) {
 	in := execOf(exec)
 	var out []Finding
 	note := func(format string, a ...any) {
@@ -99,7 +87,7 @@ func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.Exe
 	if res.Unresolved != nil {
 		note("left some package-manager caches alone: %v", res.Unresolved)
 	}
-	caches := keepable(res, exec, note)
+	caches := keepable(res, note, func(c pkgcache.Cache) string { return pl.refusal(n, c.Dir) })
 	if len(caches) == 0 {
 		return out, nil
 	}
@@ -137,7 +125,7 @@ func runsAsUser(exec *pb.ExecOp) bool {
 
 // withUsers analyzes an exec again with the users of the filesystem it
 // runs on.
-func (p CacheMount) withUsers(ctx context.Context, g *Graph, n *Node, rep *Report) pkgcache.Result {
+func (p CacheMount) withUsers(ctx context.Context, g *Graph, n *Node, pl *plan, rep *Report) pkgcache.Result {
 	exec := n.Op.GetExec()
 	fallback := pkgcache.Analyze(execOf(exec), nil)
 	root := rootMount(exec)
@@ -153,6 +141,7 @@ func (p CacheMount) withUsers(ctx context.Context, g *Graph, n *Node, rep *Repor
 		rep.Findings = append(rep.Findings, Finding{Node: n, Message: fmt.Sprintf("could not read the users of the filesystem this step runs on: %v", err)})
 		return fallback
 	}
+	pl.lookup = lookup
 	return pkgcache.Analyze(execOf(exec), lookup)
 }
 
@@ -169,74 +158,13 @@ func execOf(exec *pb.ExecOp) pkgcache.Exec {
 	return pkgcache.Exec{Args: exec.Meta.Args, Env: exec.Meta.Env, User: exec.Meta.User, Cwd: exec.Meta.Cwd}
 }
 
-// readsAptLists tells whether an exec installs with apt without updating the
-// lists itself, and so reads the lists an earlier step left in the image.
-func readsAptLists(res pkgcache.Result) bool {
-	has := func(tool string) bool {
-		return slices.ContainsFunc(res.Caches, func(c pkgcache.Cache) bool { return c.Tool == tool })
-	}
-	return has("apt-archives") && !has("apt-lists")
-}
-
-// descendants finds the ops built on top of an op, memoized.
-type descendants struct {
-	users map[*Node][]*Node
-	memo  map[*Node][]*Node
-}
-
-func newDescendants(g *Graph) *descendants {
-	d := &descendants{users: map[*Node][]*Node{}, memo: map[*Node][]*Node{}}
-	for _, n := range g.Nodes() {
-		for _, e := range n.Inputs {
-			if !slices.Contains(d.users[e.Node], n) {
-				d.users[e.Node] = append(d.users[e.Node], n)
-			}
-		}
-	}
-	return d
-}
-
-// of returns every op that has n among its inputs, directly or not.
-func (d *descendants) of(n *Node) []*Node {
-	if out, ok := d.memo[n]; ok {
-		return out
-	}
-	seen := map[*Node]bool{}
-	var out []*Node
-	var walk func(*Node)
-	walk = func(x *Node) {
-		for _, u := range d.users[x] {
-			if !seen[u] {
-				seen[u] = true
-				out = append(out, u)
-				walk(u)
-			}
-		}
-	}
-	walk(n)
-	d.memo[n] = out
-	return out
-}
-
-// keepable drops the caches this pass must not mount: where the RUN already
-// mounts something, where the command only reads what an earlier step left
-// (a mount would hide it), and where a defeat that cannot be fixed would
-// fail the build once the directory is a mount.
-func keepable(res pkgcache.Result, exec *pb.ExecOp, note func(string, ...any)) []pkgcache.Cache {
+// keepable drops the caches this pass must not mount, noting why: refusal
+// is the plan's answer for a cache of this step.
+func keepable(res pkgcache.Result, note func(string, ...any), refusal func(pkgcache.Cache) string) []pkgcache.Cache {
 	var keep []pkgcache.Cache
 	for _, c := range res.Caches {
-		if m := overlappingMount(exec, c.Dir); m != nil {
-			note("no cache mount for %s at %s: the RUN already mounts %s", c.Tool, c.Dir, m.Dest)
-			continue
-		}
-		if c.Offline {
-			note("no cache mount for %s at %s: `%s` only reads what an earlier step downloaded", c.Tool, c.Dir, c.Command)
-			continue
-		}
-		if i := slices.IndexFunc(res.Defeats, func(d pkgcache.Defeat) bool {
-			return d.Tool == c.Tool && d.Breaks && !canFix(d.Fix)
-		}); i >= 0 {
-			note("no cache mount for %s at %s: `%s` would remove the mount point (%s)", c.Tool, c.Dir, res.Defeats[i].Command, res.Defeats[i].Fix.Note)
+		if why := refusal(c); why != "" {
+			note("no cache mount for %s at %s: %s", c.Tool, c.Dir, why)
 			continue
 		}
 		keep = append(keep, c)

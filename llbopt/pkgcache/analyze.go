@@ -17,9 +17,11 @@ type walker struct {
 	defeats    []found[Defeat]
 	rms        []rmCall
 	unresolved []error
+	unknown    []string // the kinds of the unresolved caches
 	unparsed   []error
 	seq        int
 	commands   []Command // non-nil only for Commands
+	unnamed    bool      // record commands whose name is not literal
 }
 
 // found is a finding with the order of the command it came from.
@@ -67,6 +69,9 @@ func (w *walker) addCache(c *call, k *kind, args []word, offline bool) {
 	dir, err := resolveDir(c, k, args)
 	if err != nil {
 		w.unresolved = append(w.unresolved, fmt.Errorf("line %d, %q: %w", c.line, c.text, err))
+		if !slices.Contains(w.unknown, k.tool) {
+			w.unknown = append(w.unknown, k.tool)
+		}
 		return
 	}
 	owner := c.sc.id.owner()
@@ -78,7 +83,7 @@ func (w *walker) addCache(c *call, k *kind, args []word, offline bool) {
 			return
 		}
 	}
-	cache := Cache{Tool: k.tool, Dir: dir, Sharing: k.sharing, Owner: owner, Offline: offline, Command: c.text, Line: c.line}
+	cache := Cache{Tool: k.tool, Dir: dir, Sharing: k.sharing, Owner: owner, Offline: offline, Runtime: k.runsFrom(c.sc), Command: c.text, Line: c.line}
 	w.caches = append(w.caches, found[Cache]{cache, c.seq})
 }
 
@@ -96,7 +101,7 @@ func (w *walker) result() Result {
 	slices.SortStableFunc(w.caches, func(a, b found[Cache]) int {
 		return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.v.Tool, b.v.Tool))
 	})
-	r := Result{Unresolved: errors.Join(w.unresolved...)}
+	r := Result{Unresolved: errors.Join(w.unresolved...), UnresolvedTools: w.unknown}
 	for _, c := range w.caches {
 		r.Caches = append(r.Caches, c.v)
 	}

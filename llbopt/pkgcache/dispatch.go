@@ -10,7 +10,11 @@ import (
 // dispatch classifies a command by its literal name. funcs is false once a
 // wrapper (env, sudo, command...) has run it, as those bypass functions.
 func (w *walker) dispatch(c *call, funcs bool) {
-	if len(c.argv) == 0 || !c.argv[0].plain {
+	if len(c.argv) == 0 {
+		return
+	}
+	if !c.argv[0].plain {
+		w.recordUnnamed(c)
 		return
 	}
 	name := c.argv[0].val

@@ -6,6 +6,11 @@ type kind struct {
 	tool    string
 	sharing string
 	rules   []dirRule
+	// runtime is set for a directory the installed program reads at run
+	// time, unless one of the variables in pure says otherwise: see
+	// Cache.Runtime.
+	runtime bool
+	pure    []envCond
 }
 
 // xdgCache is the XDG cache rules for a tool that follows the spec:
@@ -32,13 +37,20 @@ var kinds = map[string]*kind{
 	"uv": {tool: "uv", sharing: SharingShared, rules: rules(
 		[]dirRule{{flag: "--cache-dir"}, {env: "UV_CACHE_DIR"}}, xdgCache("uv"))},
 	"poetry": {tool: "poetry", sharing: SharingLocked, rules: rules(
-		[]dirRule{{env: "POETRY_CACHE_DIR"}}, xdgCache("pypoetry"))},
+		[]dirRule{{env: "POETRY_CACHE_DIR"}}, xdgCache("pypoetry")),
+		// Poetry's virtualenvs live in <cache-dir>/virtualenvs unless
+		// these say they do not.
+		runtime: true, pure: []envCond{
+			{name: "POETRY_VIRTUALENVS_CREATE", equals: "false"}, {name: "POETRY_VIRTUALENVS_CREATE", equals: "0"},
+			{name: "POETRY_VIRTUALENVS_IN_PROJECT", truthy: true}, {name: "POETRY_VIRTUALENVS_PATH"}}},
 	"npm": {tool: "npm", sharing: SharingShared, rules: []dirRule{
 		{flag: "--cache"}, {env: "npm_config_cache"}, {env: "NPM_CONFIG_CACHE"}, {home: true, sub: ".npm"}}},
 	"yarn": {tool: "yarn", sharing: SharingLocked, rules: []dirRule{
 		{flag: "--cache-folder"}, {env: "YARN_CACHE_FOLDER"}, {env: "XDG_CACHE_HOME", sub: "yarn"},
 		{home: true, rootBase: "/usr/local/share", sub: ".cache/yarn"}}},
-	"yarn-berry": {tool: "yarn-berry", sharing: SharingShared, rules: []dirRule{
+	// Yarn Berry's Plug'n'Play loader reads packages from the global
+	// cache at run time (enableGlobalCache is the default since Yarn 4).
+	"yarn-berry": {tool: "yarn-berry", sharing: SharingShared, runtime: true, rules: []dirRule{
 		{env: "YARN_CACHE_FOLDER"}, {env: "YARN_GLOBAL_FOLDER", sub: "cache"},
 		{env: "XDG_DATA_HOME", sub: "yarn/berry/cache"}, {home: true, sub: ".yarn/berry/cache"}}},
 	"pnpm": {tool: "pnpm", sharing: SharingShared, rules: []dirRule{
@@ -67,4 +79,18 @@ var kinds = map[string]*kind{
 	"gradle-wrapper": {tool: "gradle-wrapper", sharing: SharingShared, rules: []dirRule{
 		{flag: "--gradle-user-home", sub: "wrapper/dists"}, {flag: "-g", sub: "wrapper/dists"},
 		{env: "GRADLE_USER_HOME", sub: "wrapper/dists"}, {home: true, sub: ".gradle/wrapper/dists"}}},
+}
+
+// runsFrom tells whether the program a command installs may read the
+// kind's directory at run time, in the command's environment.
+func (k *kind) runsFrom(sc *scope) bool {
+	if !k.runtime {
+		return false
+	}
+	for _, e := range k.pure {
+		if v, ok := sc.env(e.name); ok && v.known && e.holds(v.val) {
+			return false
+		}
+	}
+	return true
 }

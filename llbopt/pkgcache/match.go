@@ -20,6 +20,9 @@ func (w *walker) match(c *call, t *tool) {
 	if u == nil {
 		return
 	}
+	if cmd := w.last(); cmd != nil {
+		cmd.Uses = true
+	}
 	offline := t.offlineIn(c.sc, args)
 	for _, name := range u.caches {
 		w.addCache(c, kinds[name], args, offline)

@@ -164,6 +164,9 @@ func (w *walker) runScript(c *call, script word, langs []syntax.LangVariant) {
 		w.unparsed = append(w.unparsed, fmt.Errorf("parsing the script of %q (line %d): %w", c.text, c.line, err))
 		return
 	}
+	if cmd := w.last(); cmd != nil {
+		cmd.Runs = true
+	}
 	sc := c.sc.process()
 	sc.src = src
 	sc.depth++

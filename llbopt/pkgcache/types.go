@@ -50,6 +50,11 @@ type Cache struct {
 	// earlier RUN left there, so a cache mount here, or in that earlier
 	// RUN, can make it fail.
 	Offline bool
+	// Runtime is set when Dir is not a pure cache: what the steps put
+	// there is read by the program the image ships (Yarn PnP resolves
+	// packages from Yarn's global cache; Poetry makes its virtualenvs
+	// under its cache dir unless told otherwise). The image must keep it.
+	Runtime bool
 	// Command is the first command that uses Dir, as written.
 	Command string
 	// Line is the 1-based line of Command within the script.
@@ -122,6 +127,9 @@ type Result struct {
 	// could not be resolved; those caches are left out. It wraps
 	// ErrUnknownUser or ErrUnresolvedDir, joined.
 	Unresolved error
+	// UnresolvedTools are the Cache.Tool names of the caches left out as
+	// unresolved, in script order.
+	UnresolvedTools []string
 }
 
 // ErrUnknownUser is wrapped in Result.Unresolved when the user a command

@@ -25,6 +25,9 @@ func (w *walker) stmts(sc *scope, stmts []*syntax.Stmt) {
 
 // stmt walks one statement.
 func (w *walker) stmt(sc *scope, s *syntax.Stmt) {
+	if _, call := s.Cmd.(*syntax.CallExpr); !call && len(s.Redirs) > 0 {
+		w.recordRedirects(sc, s)
+	}
 	switch x := s.Cmd.(type) {
 	case *syntax.CallExpr:
 		w.callExpr(sc, s, x)
