@@ -52,7 +52,11 @@ func TestExamplesOptimized(t *testing.T) {
 			for _, m := range mountReport.FindAllStringSubmatch(out, -1) {
 				cacheDirs = append(cacheDirs, m[2])
 			}
-			require.NotEmpty(t, cacheDirs, "every example calls a package manager; the report names no cache mount:\n%s", tail(out, 30))
+			// Every example calls a package manager: the report names its
+			// cache mount, or why the step was left alone (static's later
+			// `npm run build` may read npm's cache).
+			require.True(t, len(cacheDirs) > 0 || strings.Contains(out, "optfrontend cachemount: "),
+				"every example calls a package manager; the report says nothing of its cache:\n%s", tail(out, 30))
 
 			stock := filesystem(t, image(t, stockRef, nil))
 			noise := diffPaths(stock, filesystem(t, image(t, againRef, nil)))
