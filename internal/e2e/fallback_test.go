@@ -108,6 +108,8 @@ var failingBuilds = []struct {
 	{name: "missing directory", files: map[string]string{"Dockerfile": "FROM busybox\nWORKDIR /app\nRUN cd /nonexistent && true\n"}},
 	{name: "failing build stage", files: map[string]string{"Dockerfile": "FROM busybox AS a\nRUN false\nFROM busybox\nCOPY --from=a /x /x\n"}},
 	{name: "failing heredoc", files: map[string]string{"Dockerfile": "FROM busybox\nRUN <<EOF\necho a > /a\nfalse\nEOF\n"}},
+	{name: "failing install the passes rewrite", files: map[string]string{
+		"Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir optfrontend-no-such-package-0\n"}},
 	{name: "failing test after a cache step", files: map[string]string{
 		"Dockerfile": "FROM golang:1.26\nWORKDIR /src\nCOPY . .\nRUN go vet ./...\n",
 		"go.mod":     "module example.com/broken\n\ngo 1.26\n",
