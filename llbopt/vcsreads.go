@@ -142,7 +142,7 @@ var pathReaders = map[string]func(flags []string) bool{
 	"cut": never, "readlink": never, "realpath": never, "file": never, "cmp": never, "mv": never,
 	"gzip": never, "gunzip": never, "unzip": never, "curl": never, "wget": never, "dpkg": never,
 	"cp": anyFlag("r", "R", "a", "recursive", "archive"), "install": never,
-	"ls": anyFlag("R", "a", "A", "recursive", "all", "almost-all"),
+	"ls":   anyFlag("R", "a", "A", "recursive", "all", "almost-all"),
 	"grep": anyFlag("r", "R", "recursive", "dereference-recursive"), "diff": anyFlag("r", "recursive"),
 	"tar": always, "find": always, "du": always, "rsync": always, "zip": always, "xargs": always,
 }

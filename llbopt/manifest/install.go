@@ -234,7 +234,7 @@ func byNameOrURL(spec string) bool {
 		return false
 	}
 	if nameSpec.MatchString(spec) {
-		return true
+		return !archiveName(spec)
 	}
 	name, url, ok := strings.Cut(spec, "@")
 	if !ok || !nameSpec.MatchString(strings.TrimSpace(name)) {
@@ -242,6 +242,22 @@ func byNameOrURL(spec string) bool {
 	}
 	url = strings.TrimSpace(url)
 	return strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "git+https://")
+}
+
+// archiveExts are the endings pip takes for a distribution file, which it
+// then reads as a path: pkg-1.0-py3-none-any.whl, x.tar.gz.
+var archiveExts = []string{".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma"}
+
+// archiveName tells whether a requirement's name, before its extras,
+// version or marker, ends like a distribution file.
+func archiveName(spec string) bool {
+	name := strings.ToLower(strings.TrimSpace(strings.FieldsFunc(spec, func(r rune) bool { return strings.ContainsRune("[;<>=!~ \t", r) })[0]))
+	for _, ext := range archiveExts {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // projectPath refuses a manifest path outside the directory the install
