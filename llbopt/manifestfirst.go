@@ -10,6 +10,7 @@ import (
 
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
+	"github.com/moby/patternmatcher"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/org/optfrontend/llbopt/manifest"
@@ -89,6 +90,9 @@ func (p ManifestFirst) Apply(ctx context.Context, g *Graph) (Report, error) {
 		}
 		p.rewrite(g, n, root, cp, plan)
 		msg := fmt.Sprintf("installs from %s alone, copied before the rest of the source: a change to any other file reuses this step", strings.Join(plan.files, ", "))
+		if len(plan.files) == 0 {
+			msg = "runs before the copy of the source, of which it reads no file: a change to the source reuses this step"
+		}
 		if len(plan.exclude) > 0 {
 			msg += fmt.Sprintf("; the copy of the source leaves out %s, which the install makes anew", strings.Join(plan.exclude, ", "))
 		}
@@ -224,6 +228,11 @@ func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, insta
 	if err != nil {
 		return nil, fmt.Sprintf("the build context cannot be listed: %v", err)
 	}
+	leftOut, err := copyLeavesOut(cp)
+	if err != nil {
+		return nil, err.Error()
+	}
+	names = slices.DeleteFunc(names, leftOut)
 	if why := envReads(meta, cp.dest, names); why != "" {
 		return nil, why
 	}
@@ -251,6 +260,9 @@ func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, insta
 			queue = queue[1:]
 			if slices.Contains(plan.files, f) {
 				continue
+			}
+			if leftOut(f) {
+				return nil, fmt.Sprintf("the copy of the source leaves out %s (--exclude), which %s reads", f, inst.Tool)
 			}
 			if isVCSOrCache(f) {
 				return nil, fmt.Sprintf("%s lies where the context filter keeps files out", f)
@@ -300,6 +312,24 @@ func (p ManifestFirst) copyHolds(ctx context.Context, g *Graph, cp *sourceCopy, 
 		}
 	}
 	return ""
+}
+
+// copyLeavesOut returns whether the copy of the source leaves a path
+// (relative to the copied directory) out, by its --exclude patterns: the
+// install does not read such a file with stock either.
+func copyLeavesOut(cp *sourceCopy) (func(string) bool, error) {
+	c := cp.node.Op.GetFile().Actions[0].GetCopy()
+	if len(c.ExcludePatterns) == 0 {
+		return func(string) bool { return false }, nil
+	}
+	pm, err := patternmatcher.New(c.ExcludePatterns)
+	if err != nil {
+		return nil, fmt.Errorf("the copy's --exclude patterns cannot be read: %w", err)
+	}
+	return func(f string) bool {
+		out, err := pm.MatchesOrParentMatches(f)
+		return err != nil || out
+	}, nil
 }
 
 // isVCSOrCache tells whether a manifest lies in a directory a context

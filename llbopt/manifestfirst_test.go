@@ -392,3 +392,36 @@ func TestManifestFirstRefusesWhatTheCopyMisses(t *testing.T) {
 		})
 	}
 }
+
+// TestManifestFirstReportsWhatItDid checks that each report line states
+// what the build does: a file the copy leaves out is not named as read, an
+// install that reads no manifest is not said to read one, and a command
+// of a package manager that installs nothing is not called an install.
+func TestManifestFirstReportsWhatItDid(t *testing.T) {
+	pkg := map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, "package-lock.json": "{}", ".npmrc": "registry=http://localhost:4873/\n", "server.js": ""}
+	for _, tc := range []struct {
+		name, dockerfile string
+		files            map[string]string
+		changed          bool
+		want, not        string // a finding holds want and not not; want "" for no finding
+	}{
+		{"an excluded .npmrc", "WORKDIR /app\nCOPY --exclude=.npmrc . .\nRUN npm ci\n", pkg, true, "installs from package-lock.json, package.json alone", ".npmrc"},
+		{"an excluded manifest", "WORKDIR /app\nCOPY --exclude=package-lock.json . .\nRUN npm ci\n", pkg, true, "installs from .npmrc, package.json alone", "package-lock.json"},
+		{"an excluded requirements file", "WORKDIR /app\nCOPY --exclude=requirements.txt . .\nRUN pip install -r requirements.txt\n", map[string]string{"requirements.txt": flaskApp}, false, "leaves out requirements.txt (--exclude)", "installs from"},
+		{"no manifest read", "WORKDIR /app\nCOPY . .\nRUN pip install gunicorn==22.0.0\n", map[string]string{"app.py": ""}, true, "runs before the copy of the source, of which it reads no file", "installs from"},
+		{"pnpm build", "WORKDIR /app\nCOPY . .\nRUN pnpm build\n", pkg, false, "", ""},
+		{"pnpm install and build", "WORKDIR /app\nCOPY . .\nRUN pnpm install && pnpm build\n", pkg, false, "`pnpm install` is an install", "`pnpm build` is"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, rep := manifestFirst(t, "FROM node:22-slim\n"+tc.dockerfile, mapFS(tc.files), dftest.AllCaps())
+			if tc.want == "" {
+				require.Empty(t, rep.Findings)
+				return
+			}
+			require.Len(t, rep.Findings, 1, "%v", rep.Findings)
+			require.Equal(t, tc.changed, rep.Findings[0].Changed, rep.Findings[0].Message)
+			require.Contains(t, rep.Findings[0].Message, tc.want)
+			require.NotContains(t, rep.Findings[0].Message, tc.not)
+		})
+	}
+}
