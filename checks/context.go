@@ -106,12 +106,14 @@ func checkContextCopies(c *checker) {
 		return
 	}
 	named := namedSecrets(c.df, copies)
+	mentioned := mentionedSecrets(c.df)
+	sniff := newSniffer(c.inputs.readFile)
 	for _, cp := range copies {
 		var copied, keptOut []string
 		for _, f := range copiedFiles(cp, files) {
 			switch {
-			case !isSecret(f, c.inputs.readFile):
-			case c.inputs.opt.KeptOut != nil && c.inputs.opt.KeptOut(f) && !namedBy(named, f):
+			case !isSecret(f, sniff.readFile):
+			case c.inputs.opt.KeptOut != nil && c.inputs.opt.KeptOut(f) && !namedBy(named, f) && !mentionedBy(mentioned, f):
 				keptOut = append(keptOut, f)
 			default:
 				copied = append(copied, f)
@@ -149,6 +151,26 @@ func namedSecrets(df *dockerfile, copies []contextCopy) []string {
 		}
 	}
 	return out
+}
+
+// mentionedSecrets are the secret-looking files the RUN scripts of the
+// checked stages name (cp .pypirc ~/): the secretfilter pass sends those
+// wherever they sit, as the scripts read them.
+func mentionedSecrets(df *dockerfile) []string {
+	var out []string
+	for _, s := range df.checked() {
+		for _, cmd := range s.Commands {
+			if run, ok := cmd.(*instructions.RunCommand); ok {
+				out = append(out, secretname.Mentioned(strings.Join(run.CmdLine, " "))...)
+			}
+		}
+	}
+	return out
+}
+
+// mentionedBy tells whether a RUN's mention takes file f.
+func mentionedBy(mentioned []string, f string) bool {
+	return slices.ContainsFunc(mentioned, func(m string) bool { return secretname.MentionMatches(m, f) })
 }
 
 // namedBy tells whether one of the named sources takes file f by its name.

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,5 +144,49 @@ func TestIsSecret(t *testing.T) {
 		require.False(t, isSecret(p, read), p)
 	}
 	require.True(t, isSecret("c.pem", unknown), "a .pem whose content is unknown counts")
+	require.False(t, isSecret("deploy_key", unknown), "another file whose content is unknown does not")
 	require.False(t, isSecret(".npmrc", unknown), "an .npmrc whose content is unknown does not")
+}
+
+// TestSecretContent is the table of files only their content marks as
+// secret, and of look-alikes that are not.
+func TestSecretContent(t *testing.T) {
+	for _, tc := range []struct {
+		path, body string
+		secret     bool
+	}{
+		{"deploy_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\n", true},
+		{"keys/github.txt", "-----BEGIN EC PRIVATE KEY-----\n", true},
+		{"signing.asc", "-----BEGIN PGP PRIVATE KEY BLOCK-----\n", true},
+		{"my-project-1a2b3c.json", `{"type": "service_account", "project_id": "p", "private_key_id": "1", "private_key": "-----BEGIN PRIVATE KEY-----\\n..."}`, true},
+		{"ci/docker-config.json", `{"auths": {"registry.example.com": {"auth": "dXNlcjpwYXNz"}}}`, true},
+		{"deploy/kubeconfig.yaml", "apiVersion: v1\nkind: Config\nusers:\n- name: ci\n  user:\n    token: abc\n", true},
+		{"config/aws.ini", "[default]\naws_access_key_id = AKIA\naws_secret_access_key = x\n", true},
+		{"public.pem", "-----BEGIN PUBLIC KEY-----\n", false},
+		{"deploy_key.pub", "ssh-ed25519 AAAA ci\n", false},
+		{"package.json", `{"name": "a", "scripts": {"auth": "node auth.js"}}`, false},
+		{"docker-config.json", `{"auths": {}, "credsStore": "desktop"}`, false},
+		{"k8s/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\n", false},
+		{"docs/setup.md", "-----BEGIN OPENSSH PRIVATE KEY-----\n", false}, // not read: no name hints at a key
+		{"node_modules/x/key.json", `{"private_key": "x"}`, false},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			read := func(p string) ([]byte, bool) { return []byte(tc.body), p == tc.path }
+			require.Equal(t, tc.secret, isSecret(tc.path, read))
+		})
+	}
+}
+
+// TestSnifferBudget reads each file once, and no more than maxSniffed
+// files besides keys and .npmrc.
+func TestSnifferBudget(t *testing.T) {
+	reads := 0
+	s := newSniffer(func(string) ([]byte, bool) { reads++; return nil, true })
+	for i := 0; i < maxSniffed+50; i++ {
+		s.readFile(fmt.Sprintf("c%d.json", i))
+		s.readFile(fmt.Sprintf("c%d.json", i))
+	}
+	_, ok := s.readFile("last.pem")
+	require.True(t, ok)
+	require.Equal(t, maxSniffed+1, reads)
 }

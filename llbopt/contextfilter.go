@@ -8,8 +8,6 @@ import (
 
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
-
-	"github.com/org/optfrontend/llbopt/pkgcache"
 )
 
 // mainContext is the identifier of the build context's local source.
@@ -119,81 +117,4 @@ func firstUser(g *Graph, sources []*Node) *Node {
 		}
 	}
 	return sources[0]
-}
-
-// readsVCS says why a step of the graph may read the context's
-// version-control directories, "" when none can: every command of every
-// RUN is known and none reads them (git itself, go's build stamping, a pip
-// install of the project, a build script).
-func readsVCS(g *Graph) string {
-	for _, n := range g.Nodes() {
-		exec := n.Op.GetExec()
-		if exec == nil || exec.Meta == nil {
-			continue
-		}
-		line := ""
-		if loc, ok := g.Location(n); ok {
-			line = fmt.Sprintf(" (line %d)", loc.Start)
-		}
-		cmds, err := pkgcache.Commands(execOf(exec))
-		if err != nil {
-			return "a RUN whose script cannot be read may use them" + line
-		}
-		for _, c := range cmds {
-			if why := vcsReader(c); why != "" {
-				return fmt.Sprintf("`%s` %s%s", c.Text, why, line)
-			}
-		}
-	}
-	return ""
-}
-
-// vcsReader says why a command may read version-control directories.
-func vcsReader(c pkgcache.Command) string {
-	sub := ""
-	if ops := operandsOf(c); len(ops) > 0 {
-		sub = ops[0].val
-	}
-	switch c.Name {
-	case "sh", "bash", "dash", "ash":
-		if keepsFiles(c) {
-			return "" // the walk reads the script's own commands
-		}
-		return "runs a script that may read them"
-	case "npm", "yarn", "pnpm":
-		switch sub {
-		case "", "ci", "install", "i", "add", "prune", "cache":
-			return ""
-		}
-		return "runs package scripts that may read them"
-	case "apt-get", "apt", "apk", "dpkg", "echo", "printf", "true", "mkdir", "chown", "chmod", "chgrp",
-		"rm", "ln", "useradd", "adduser", "groupadd", "addgroup", "curl", "wget", "test", "[", "ls", "cat", "id":
-		return ""
-	case "cp", "mv", "tar", "find":
-		for _, a := range c.Args {
-			if strings.Contains(a, ".git") || a == "." || a == "./" || a == "*" {
-				return "may copy them"
-			}
-		}
-		return ""
-	case "go":
-		if sub == "mod" || sub == "env" || sub == "version" {
-			return ""
-		}
-		return "stamps version-control information into what it builds"
-	case "pip", "pip3", "uv", "poetry":
-		for _, a := range c.Args {
-			if a == "." || strings.HasPrefix(a, "./") || strings.HasPrefix(a, "/") || a == "-e" || a == "--editable" || strings.HasPrefix(a, "git+") {
-				return "installs the project, whose version may come from them"
-			}
-		}
-		if c.Name == "poetry" && sub == "install" {
-			return "installs the project, whose version may come from them"
-		}
-		return ""
-	}
-	if strings.HasPrefix(c.Name, "python") && len(c.Args) > 2 && c.Args[0] == "-m" && c.Args[1] == "pip" {
-		return vcsReader(pkgcache.Command{Name: "pip", Args: c.Args[2:], Known: c.Known[2:], Text: c.Text})
-	}
-	return "may read them"
 }

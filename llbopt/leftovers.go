@@ -3,6 +3,7 @@ package llbopt
 import (
 	"context"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -79,8 +80,14 @@ func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
 			}
 			var added []string
 			for _, l := range leftoverDirs {
-				if !slices.Contains(cp.ExcludePatterns, l.pattern) {
-					cp.ExcludePatterns = append(cp.ExcludePatterns, l.pattern)
+				grew := false
+				for _, pat := range leftoverPatterns(l.pattern, cp.Src) {
+					if !slices.Contains(cp.ExcludePatterns, pat) {
+						cp.ExcludePatterns = append(cp.ExcludePatterns, pat)
+						grew = true
+					}
+				}
+				if grew {
 					added = append(added, l.what+" ("+strings.TrimPrefix(l.pattern, "**/")+")")
 				}
 			}
@@ -96,8 +103,12 @@ func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
 }
 
 // namesLeftover tells whether a copy asks for a leftover by name (COPY
-// --from=build /src/.git ...): then it is wanted.
+// --from=build /src/.git ..., or the .cache that holds caches): then it
+// is wanted.
 func namesLeftover(src string) bool {
+	if b := path.Base(path.Clean("/" + src)); b == ".cache" || b == ".npm" {
+		return true // a directory of caches, asked for by name
+	}
 	for _, l := range leftoverDirs {
 		name := strings.TrimPrefix(l.pattern, "**/")
 		if strings.Contains("/"+strings.Trim(src, "/")+"/", "/"+name+"/") {
@@ -105,6 +116,23 @@ func namesLeftover(src string) bool {
 		}
 	}
 	return false
+}
+
+// leftoverPatterns are the exclude patterns that leave a leftover out of
+// a copy of src. The copy matches them against paths relative to what it
+// copies, so a copy that starts inside a leftover's path (COPY --from=build
+// /src/node_modules ...) needs the rest of that path at its root too
+// (.cache for node_modules/.cache), besides the pattern for deeper ones.
+func leftoverPatterns(pattern, src string) []string {
+	out := []string{pattern}
+	parts := strings.Split(strings.TrimPrefix(pattern, "**/"), "/")
+	srcParts := strings.Split(strings.Trim(path.Clean("/"+src), "/"), "/")
+	for k := 1; k < len(parts) && k <= len(srcParts); k++ {
+		if slices.Equal(srcParts[len(srcParts)-k:], parts[:k]) {
+			out = append(out, strings.Join(parts[k:], "/"))
+		}
+	}
+	return out
 }
 
 func (p Leftovers) unsupported() string {

@@ -53,6 +53,16 @@ func TestLeftovers(t *testing.T) {
 			pruned:     map[string][]string{"/src": nil},
 		},
 		{
+			name:       "a copy of node_modules itself",
+			dockerfile: "FROM node AS build\nWORKDIR /src\nRUN npm ci\nFROM node\nCOPY --from=build /src/node_modules /app/node_modules\n",
+			pruned:     map[string][]string{"/src/node_modules": {"**/.git", "**/.hg", "**/.svn", "**/.cache/pip", "**/.npm/_cacache", "**/.cache/yarn", "**/node_modules/.cache", ".cache", "**/.cache/go-build"}},
+		},
+		{
+			name:       "a copy of a home's .cache asks for caches",
+			dockerfile: "FROM python AS build\nRUN pip install flask\nFROM python\nCOPY --from=build /root/.cache/ /root/.cache/\n",
+			pruned:     map[string][]string{"/root/.cache": nil},
+		},
+		{
 			name:       "a leftover asked for by name",
 			dockerfile: "FROM node AS build\nRUN git clone https://example.com/x /src\nFROM node\nCOPY --from=build /src/.git /src/.git\n",
 			pruned:     map[string][]string{"/src/.git": nil},

@@ -1,6 +1,7 @@
 package llbopt
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
+	"github.com/moby/patternmatcher"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/org/optfrontend/llbopt/manifest"
@@ -80,7 +82,7 @@ func (p ManifestFirst) Apply(ctx context.Context, g *Graph) (Report, error) {
 		}
 		var plan *manifestPlan
 		if why == "" {
-			plan, why = p.plan(ctx, g, cp, installs)
+			plan, why = p.plan(ctx, g, cp, installs, exec.Meta)
 		}
 		if why != "" {
 			rep.Findings = append(rep.Findings, Finding{Node: n, Message: "kept the install after the copy of the whole source: " + why})
@@ -88,6 +90,9 @@ func (p ManifestFirst) Apply(ctx context.Context, g *Graph) (Report, error) {
 		}
 		p.rewrite(g, n, root, cp, plan)
 		msg := fmt.Sprintf("installs from %s alone, copied before the rest of the source: a change to any other file reuses this step", strings.Join(plan.files, ", "))
+		if len(plan.files) == 0 {
+			msg = "runs before the copy of the source, of which it reads no file: a change to the source reuses this step"
+		}
 		if len(plan.exclude) > 0 {
 			msg += fmt.Sprintf("; the copy of the source leaves out %s, which the install makes anew", strings.Join(plan.exclude, ", "))
 		}
@@ -201,25 +206,7 @@ func (p ManifestFirst) missing(n *Node, exec *pb.ExecOp) string {
 			return fmt.Sprintf("the step also mounts %s, which may hold the source", m.Dest)
 		}
 	}
-	for _, kv := range exec.Meta.Env {
-		if k, v, _ := strings.Cut(kv, "="); pathSetting(k, v) {
-			return fmt.Sprintf("%s=%s may name a file of the source", k, v)
-		}
-	}
 	return ""
-}
-
-// pathSetting tells whether an environment variable configures pip, npm
-// or go with a relative path, a file of the project they would then read.
-func pathSetting(k, v string) bool {
-	lk := strings.ToLower(k)
-	switch {
-	case k == "GOFLAGS" || k == "GOWORK" && v != "off":
-		return v != ""
-	case strings.HasPrefix(lk, "pip_") || strings.HasPrefix(lk, "npm_config_"):
-		return strings.Contains(v, "/") && !path.IsAbs(v) && !strings.Contains(v, "://") || strings.HasPrefix(v, ".")
-	}
-	return false
 }
 
 // manifestPlan is what the rewrite needs: the context paths of the
@@ -232,7 +219,7 @@ type manifestPlan struct {
 
 // plan reads the manifests the installs name from the context and checks
 // each, following the files they name in turn.
-func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, installs []manifest.Install) (*manifestPlan, string) {
+func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, installs []manifest.Install, meta *pb.Meta) (*manifestPlan, string) {
 	def, err := g.Definition(cp.ctx)
 	if err != nil {
 		return nil, fmt.Sprintf("the build context cannot be read: %v", err)
@@ -241,7 +228,16 @@ func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, insta
 	if err != nil {
 		return nil, fmt.Sprintf("the build context cannot be listed: %v", err)
 	}
+	leftOut, err := copyLeavesOut(cp)
+	if err != nil {
+		return nil, err.Error()
+	}
+	names = slices.DeleteFunc(names, leftOut)
+	if why := envReads(meta, cp.dest, names); why != "" {
+		return nil, why
+	}
 	plan := &manifestPlan{}
+	read := map[string][]byte{}
 	for _, inst := range installs {
 		for _, a := range inst.MustBeAbsent {
 			if slices.Contains(names, a) {
@@ -265,6 +261,9 @@ func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, insta
 			if slices.Contains(plan.files, f) {
 				continue
 			}
+			if leftOut(f) {
+				return nil, fmt.Sprintf("the copy of the source leaves out %s (--exclude), which %s reads", f, inst.Tool)
+			}
 			if isVCSOrCache(f) {
 				return nil, fmt.Sprintf("%s lies where the context filter keeps files out", f)
 			}
@@ -277,12 +276,60 @@ func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, insta
 				return nil, err.Error()
 			}
 			plan.files = append(plan.files, f)
+			read[f] = dt
 			queue = append(queue, more...)
 		}
 	}
 	slices.Sort(plan.files)
 	slices.Sort(plan.exclude)
+	if why := p.copyHolds(ctx, g, cp, plan.files, read); why != "" {
+		return nil, why
+	}
 	return plan, ""
+}
+
+// copyHolds reads back each manifest from a copy of the manifests alone,
+// as the rewrite makes it, and says why one is not what the install reads
+// from the whole source: a symbolic link to a file the copy leaves out
+// dangles there, or reads another file.
+func (p ManifestFirst) copyHolds(ctx context.Context, g *Graph, cp *sourceCopy, files []string, want map[string][]byte) string {
+	if len(files) == 0 {
+		return ""
+	}
+	probe := cloneNode(cp.node)
+	probe.Inputs = []Edge{cp.ctx}
+	a := probe.Op.GetFile().Actions[0]
+	a.Input, a.SecondaryInput = -1, 0
+	a.GetCopy().IncludePatterns = slices.Clone(files)
+	def, err := g.Definition(Edge{Node: probe})
+	if err != nil {
+		return fmt.Sprintf("the copy of the manifests cannot be read back: %v", err)
+	}
+	for _, f := range files {
+		dt, err := p.Read(ctx, def, path.Join(cp.dest, f))
+		if err != nil || !bytes.Equal(dt, want[f]) {
+			return fmt.Sprintf("%s is not the same file in a copy of the manifests alone (a symbolic link to a file of the source?), so the install would not read what it reads now", f)
+		}
+	}
+	return ""
+}
+
+// copyLeavesOut returns whether the copy of the source leaves a path
+// (relative to the copied directory) out, by its --exclude patterns: the
+// install does not read such a file with stock either.
+func copyLeavesOut(cp *sourceCopy) (func(string) bool, error) {
+	c := cp.node.Op.GetFile().Actions[0].GetCopy()
+	if len(c.ExcludePatterns) == 0 {
+		return func(string) bool { return false }, nil
+	}
+	pm, err := patternmatcher.New(c.ExcludePatterns)
+	if err != nil {
+		return nil, fmt.Errorf("the copy's --exclude patterns cannot be read: %w", err)
+	}
+	return func(f string) bool {
+		out, err := pm.MatchesOrParentMatches(f)
+		return err != nil || out
+	}, nil
 }
 
 // isVCSOrCache tells whether a manifest lies in a directory a context

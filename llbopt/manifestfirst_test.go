@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -22,7 +23,10 @@ import (
 // contextFS reads a build context from an fs.FS as the frontend reads it
 // from the builder.
 func contextFS(fsys fs.FS) (FileReader, DirReader) {
-	read := func(_ context.Context, _ *pb.Definition, file string) ([]byte, error) {
+	read := func(_ context.Context, def *pb.Definition, file string) ([]byte, error) {
+		if dest, include, ok := includeCopy(def); ok {
+			return readIncluded(fsys, dest, include, file)
+		}
 		return fs.ReadFile(fsys, strings.TrimPrefix(path.Clean(file), "/"))
 	}
 	list := func(_ context.Context, _ *pb.Definition, dir string) ([]string, error) {
@@ -41,6 +45,46 @@ func contextFS(fsys fs.FS) (FileReader, DirReader) {
 		return names, nil
 	}
 	return read, list
+}
+
+// includeCopy tells whether a definition is a copy of named files of the
+// context onto scratch, as manifestfirst reads back the manifests: where
+// they land, and which.
+func includeCopy(def *pb.Definition) (string, []string, bool) {
+	g, err := Decode(def)
+	if err != nil || g.Terminal() == nil || len(g.Terminal().Inputs) != 1 {
+		return "", nil, false
+	}
+	f := g.Terminal().Inputs[0].Node.Op.GetFile()
+	if f == nil || len(f.Actions) != 1 || f.Actions[0].Input != -1 || f.Actions[0].GetCopy() == nil {
+		return "", nil, false
+	}
+	cp := f.Actions[0].GetCopy()
+	return cp.Dest, cp.IncludePatterns, len(cp.IncludePatterns) > 0
+}
+
+// readIncluded reads a file of such a copy: a symbolic link comes as a
+// link, which dangles unless its target is copied too.
+func readIncluded(fsys fs.FS, dest string, include []string, file string) ([]byte, error) {
+	rel := strings.TrimPrefix(strings.TrimPrefix(path.Clean(file), path.Clean(dest)), "/")
+	for range 8 {
+		if !slices.Contains(include, rel) {
+			return nil, fs.ErrNotExist
+		}
+		fi, err := fs.Lstat(fsys, rel)
+		if err != nil {
+			return nil, err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return fs.ReadFile(fsys, rel)
+		}
+		target, err := fs.ReadLink(fsys, rel)
+		if err != nil {
+			return nil, err
+		}
+		rel = path.Join(path.Dir(rel), target)
+	}
+	return nil, fs.ErrInvalid
 }
 
 func mapFS(files map[string]string) fstest.MapFS {
@@ -292,4 +336,92 @@ func TestManifestFirstKeepsTheChain(t *testing.T) {
 	require.Len(t, bt.Layers, 1)
 	require.Equal(t, LayerEdit{Kinds: []string{"RUN", "COPY", "COPY", "RUN"}, Dropped: 1, Lines: steps[0].loc}, bt.Layers[0])
 	require.NoError(t, g.Validate())
+}
+
+// TestManifestFirstRefusesWhatTheCopyMisses is the table of installs that
+// read a file of the source the copy of the manifests alone would not
+// bring: a manifest that is a symbolic link, a file named by the step's
+// environment, a configuration file the copy lands on, a requirement pip
+// reads as a path. Each is left after the copy of the whole source.
+func TestManifestFirstRefusesWhatTheCopyMisses(t *testing.T) {
+	req := map[string]string{"requirements.txt": flaskApp, "constraints.txt": "flask<4\n", "ci.npmrc": "omit=\n", "wheels/x.whl": "", "app.py": ""}
+	pkg := map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, "package-lock.json": "{}", "ci.npmrc": "include=dev\n"}
+	link := fstest.MapFS{
+		"requirements.txt":      &fstest.MapFile{Data: []byte("requirements/prod.txt"), Mode: fs.ModeSymlink},
+		"requirements/prod.txt": &fstest.MapFile{Data: []byte(flaskApp)},
+	}
+	for _, tc := range []struct {
+		name, dockerfile string
+		files            fs.FS
+		why              string
+	}{
+		{"symlinked requirements", "WORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", link, "requirements.txt is not the same file in a copy of the manifests alone"},
+		{"PIP_CONSTRAINT", "ENV PIP_CONSTRAINT=/app/constraints.txt\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(req), "PIP_CONSTRAINT=/app/constraints.txt names /app/constraints.txt"},
+		{"PIP_REQUIREMENT relative", "ENV PIP_REQUIREMENT=constraints.txt\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(req), "PIP_REQUIREMENT=constraints.txt names constraints.txt"},
+		{"PIP_CONFIG_FILE", "ENV PIP_CONFIG_FILE=/app/ci.npmrc\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(req), "PIP_CONFIG_FILE"},
+		{"PIP_FIND_LINKS as a file URL", "ENV PIP_FIND_LINKS=file:///app/wheels\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(req), "names /app/wheels"},
+		{"a virtualenv of the source on PATH", "ENV PATH=/app/.venv/bin:/usr/local/bin:/usr/bin:/bin\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(map[string]string{"requirements.txt": flaskApp, ".venv/bin/python": ""}), "names /app/.venv/bin"},
+		{"npm_config_userconfig", "ENV npm_config_userconfig=/app/ci.npmrc\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", mapFS(pkg), "npm_config_userconfig=/app/ci.npmrc"},
+		{"NPM_CONFIG_GLOBALCONFIG", "ENV NPM_CONFIG_GLOBALCONFIG=/app/ci.npmrc\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", mapFS(pkg), "NPM_CONFIG_GLOBALCONFIG"},
+		{"the source is the home", "WORKDIR /root\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(map[string]string{"requirements.txt": flaskApp, ".config/pip/pip.conf": "[global]\n"}), "lands on /root/.config/pip/pip.conf"},
+		{"a wheel by file name", "WORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(map[string]string{"requirements.txt": "x-1.0-py3-none-any.whl\n"}), "may be a path in the project"},
+		{"a vendored sdist", "WORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(map[string]string{"requirements.txt": "./vendor/x.tar.gz\n"}), "may be a path in the project"},
+		{"a file: requirement", "WORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(map[string]string{"requirements.txt": "file:vendor/x\n"}), "may be a path in the project"},
+		{"an editable requirement", "WORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(map[string]string{"requirements.txt": "-e ./lib\n"}), "editable mode"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, rep := manifestFirst(t, "FROM python:3.12-slim\n"+tc.dockerfile, tc.files, dftest.AllCaps())
+			require.Len(t, rep.Findings, 1, "%v", rep.Findings)
+			require.False(t, rep.Findings[0].Changed, rep.Findings[0].Message)
+			require.Contains(t, rep.Findings[0].Message, tc.why)
+			steps, _ := layerChain(g, g.Terminal().Inputs[0])
+			require.Same(t, rep.Findings[0].Node, steps[len(steps)-1].out.Node, "the graph is as it was")
+		})
+	}
+	// What the environment names outside the copy, or what the copy does
+	// not bring, changes nothing.
+	for name, env := range map[string]string{
+		"outside the copy":        "ENV PIP_CONSTRAINT=/etc/constraints.txt PATH=/opt/venv/bin:/usr/bin:/bin\n",
+		"not in the context":      "ENV PIP_CONFIG_FILE=/app/pip.conf\n",
+		"words that are no paths": "ENV PYTHONUNBUFFERED=1 LANG=C.UTF-8 TZ=Europe/Berlin PIP_INDEX_URL=https://pypi.example/simple\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, rep := manifestFirst(t, "FROM python:3.12-slim\n"+env+"WORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(req), dftest.AllCaps())
+			require.Len(t, rep.Findings, 1)
+			require.True(t, rep.Findings[0].Changed, rep.Findings[0].Message)
+		})
+	}
+}
+
+// TestManifestFirstReportsWhatItDid checks that each report line states
+// what the build does: a file the copy leaves out is not named as read, an
+// install that reads no manifest is not said to read one, and a command
+// of a package manager that installs nothing is not called an install.
+func TestManifestFirstReportsWhatItDid(t *testing.T) {
+	pkg := map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, "package-lock.json": "{}", ".npmrc": "registry=http://localhost:4873/\n", "server.js": ""}
+	for _, tc := range []struct {
+		name, dockerfile string
+		files            map[string]string
+		changed          bool
+		want, not        string // a finding holds want and not not; want "" for no finding
+	}{
+		{"an excluded .npmrc", "WORKDIR /app\nCOPY --exclude=.npmrc . .\nRUN npm ci\n", pkg, true, "installs from package-lock.json, package.json alone", ".npmrc"},
+		{"an excluded manifest", "WORKDIR /app\nCOPY --exclude=package-lock.json . .\nRUN npm ci\n", pkg, true, "installs from .npmrc, package.json alone", "package-lock.json"},
+		{"an excluded requirements file", "WORKDIR /app\nCOPY --exclude=requirements.txt . .\nRUN pip install -r requirements.txt\n", map[string]string{"requirements.txt": flaskApp}, false, "leaves out requirements.txt (--exclude)", "installs from"},
+		{"no manifest read", "WORKDIR /app\nCOPY . .\nRUN pip install gunicorn==22.0.0\n", map[string]string{"app.py": ""}, true, "runs before the copy of the source, of which it reads no file", "installs from"},
+		{"pnpm build", "WORKDIR /app\nCOPY . .\nRUN pnpm build\n", pkg, false, "", ""},
+		{"pnpm install and build", "WORKDIR /app\nCOPY . .\nRUN pnpm install && pnpm build\n", pkg, false, "`pnpm install` is an install", "`pnpm build` is"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, rep := manifestFirst(t, "FROM node:22-slim\n"+tc.dockerfile, mapFS(tc.files), dftest.AllCaps())
+			if tc.want == "" {
+				require.Empty(t, rep.Findings)
+				return
+			}
+			require.Len(t, rep.Findings, 1, "%v", rep.Findings)
+			require.Equal(t, tc.changed, rep.Findings[0].Changed, rep.Findings[0].Message)
+			require.Contains(t, rep.Findings[0].Message, tc.want)
+			require.NotContains(t, rep.Findings[0].Message, tc.not)
+		})
+	}
 }

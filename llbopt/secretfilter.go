@@ -21,7 +21,8 @@ import (
 // does not bake them into a layer. It works with or without a
 // .dockerignore: its patterns come first, so the user's own lines win (a
 // "!.env" there sends .env). A file the Dockerfile names itself (`COPY .env
-// .`, a bind mount of it) is the user's choice and is sent. Files only
+// .`, a bind mount of it) is the user's choice and is sent, and so is one
+// a RUN's script names (cp .pypirc ~/), wherever it sits. Files only
 // their content marks (*.pem, *.key, .npmrc) are sent: the SecretFileCopied
 // check reports them. Switch it off with BUILDKIT_OPT=-secretfilter.
 type SecretFilter struct {
@@ -47,7 +48,7 @@ func (p SecretFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 		rep.Findings = append(rep.Findings, Finding{Node: sources[0], Message: "sent files named like secrets: the builder cannot exclude paths from the context"})
 		return rep, nil
 	}
-	named := namedSecrets(g, sources)
+	named := append(namedSecrets(g, sources), mentionedSecrets(g)...)
 	ours := secretname.Patterns()
 	for _, s := range named {
 		if !slices.Contains(ours, "!"+s.path) {
@@ -153,6 +154,27 @@ func namedSecrets(g *Graph, sources []*Node) []namedSecret {
 					add(n, m.Input, m.Selector, "mounts")
 				}
 			}
+		}
+	}
+	return out
+}
+
+// mentionedSecrets lists, in graph order, the secret-looking files that a
+// RUN's script names (cp .pypirc ~/, cat .env): the script reads them, so
+// they are sent wherever they sit in the context, as patterns.
+func mentionedSecrets(g *Graph) []namedSecret {
+	var out []namedSecret
+	for _, n := range g.Nodes() {
+		e := n.Op.GetExec()
+		if e == nil || e.Meta == nil {
+			continue
+		}
+		for _, m := range secretname.Mentioned(strings.Join(e.Meta.Args, " ")) {
+			why := "a RUN names it"
+			if loc, ok := g.Location(n); ok {
+				why = fmt.Sprintf("line %d names it", loc.Start)
+			}
+			out = append(out, namedSecret{path: secretname.MentionPattern(m), node: n, why: why})
 		}
 	}
 	return out

@@ -38,7 +38,8 @@ func TestSecretFilter(t *testing.T) {
 		{
 			name: "no .dockerignore", dockerfile: "FROM busybox\nCOPY . /app\n", want: ours,
 			sent: []string{"app.py", ".env.example", "sub/.env.sample", "certs/tls.pem", ".npmrc", "id_rsa.pub", ".envrc"},
-			kept: []string{".env", "sub/.env.production", "id_rsa", "home/.ssh/id_ed25519", "store.p12", "sub/.aws/credentials", ".netrc", ".config/gcloud/credentials.db"},
+			kept: []string{".env", "sub/.env.production", "id_rsa", "home/.ssh/id_ed25519", "store.p12", "sub/.aws/credentials", ".netrc", ".config/gcloud/credentials.db",
+				".pypirc", "ci/.docker/config.json", ".kube/config", ".dockercfg", ".cargo/credentials.toml"},
 		},
 		{
 			name: "after contextfilter", dockerfile: "FROM busybox\nCOPY . /app\n", contextFilter: true,
@@ -65,6 +66,12 @@ func TestSecretFilter(t *testing.T) {
 			name: "bind mount by name", dockerfile: "FROM busybox\nRUN --mount=type=bind,source=.env,target=/e --mount=type=bind,target=/ctx cat /e\n",
 			want: plus("!.env"), sent: []string{".env"}, kept: []string{"id_rsa"},
 			findings: []string{"sending .env: line 2 mounts it by name"},
+		},
+		{
+			name: "a RUN names them", dockerfile: "FROM busybox\nCOPY . /app\nRUN cp /app/.pypirc /root/ && cat /app/deploy/.docker/config.json\n",
+			want: plus("!**/.pypirc", "!**/.docker/config.json"),
+			sent: []string{".pypirc", "sub/.pypirc", "deploy/.docker/config.json"}, kept: []string{".env", ".kube/config"},
+			findings: []string{"sending **/.pypirc: line 3 names it", "sending **/.docker/config.json: line 3 names it"},
 		},
 		{
 			name: "a .dockerignore keeps a named file out", dockerfile: "FROM busybox\nCOPY .env /app/\n", dockerignore: `[".env"]`,

@@ -32,6 +32,15 @@ var CredentialFiles = []string{
 	".git-credentials",
 	".netrc",
 	".pgpass",
+	".pypirc",
+	".docker/config.json",
+	".dockercfg",
+	".kube/config",
+	".cargo/credentials",
+	".cargo/credentials.toml",
+	".gem/credentials",
+	".terraform.d/credentials.tfrc.json",
+	".vault-token",
 }
 
 // Match tells whether the file at p, a slash-separated path relative to
@@ -89,7 +98,7 @@ func Patterns() []string {
 // probes are names Match takes, one of each kind, against which Names
 // tries a pattern.
 var probes = append(append([]string{".env", ".env.local", "store.p12", "store.pfx", "store.jks", "store.keystore"},
-	SSHKeys...), ".netrc", ".pgpass", ".git-credentials", "credentials")
+	SSHKeys...), ".netrc", ".pgpass", ".git-credentials", "credentials", ".pypirc", ".dockercfg", ".vault-token")
 
 // Names tells whether a source that a COPY, ADD or bind mount names (a
 // clean path relative to the context root, or a pattern) names files that
@@ -111,4 +120,45 @@ func Names(src string) bool {
 		}
 	}
 	return false
+}
+
+// Mentioned lists the secret-looking files a RUN's script names by a path
+// (cp .pypirc ~/, cat /src/.env, twine upload --config-file .pypirc), each
+// as the name or credential-file suffix MentionMatches takes: the script
+// reads them, so they must be sent, wherever they sit. A word that is a
+// glob or holds a variable counts only by its literal last element.
+func Mentioned(script string) []string {
+	var out []string
+	add := func(m string) {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	for _, w := range strings.FieldsFunc(script, func(r rune) bool { return strings.ContainsRune(" \t\r\n'\"`;&|<>()=,{}", r) }) {
+		w = strings.TrimRight(w, "/")
+		if w == "" {
+			continue
+		}
+		for _, c := range CredentialFiles {
+			if w == c || strings.HasSuffix(w, "/"+c) {
+				add(c)
+			}
+		}
+		if base := path.Base(w); !strings.ContainsAny(base, "*?[$") && Match(base) {
+			add(base)
+		}
+	}
+	return out
+}
+
+// MentionMatches tells whether the context file f is one a mention from
+// Mentioned names: the same name, or the same credential-file suffix.
+func MentionMatches(m, f string) bool {
+	return f == m || strings.HasSuffix(f, "/"+m)
+}
+
+// MentionPattern is the .dockerignore pattern that takes the files a
+// mention names, wherever they sit.
+func MentionPattern(m string) string {
+	return "**/" + m
 }

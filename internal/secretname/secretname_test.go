@@ -17,6 +17,8 @@ func TestPatternsAgreeWithMatch(t *testing.T) {
 		".aws/credentials", ".config/gcloud/application_default_credentials.json", ".netrc", ".pgpass", ".git-credentials",
 		".env.example", ".env.local.sample", ".env.tpl", "id_rsa.pub", "env.py", ".envrc", "credentials", "aws/credentials.go",
 		"tls.pem", "tls.key", ".npmrc",
+		".pypirc", ".docker/config.json", ".dockercfg", ".kube/config", ".cargo/credentials.toml", ".vault-token",
+		"config.json", "kube/config", ".docker/daemon.json",
 	} {
 		for _, at := range []string{p, "deep/er/" + p} {
 			out, err := pm.MatchesOrParentMatches(at)
@@ -33,4 +35,22 @@ func TestNames(t *testing.T) {
 	for _, src := range []string{"", "app.py", "*", "secrets/*", "config", ".env.example", "*.py", "home/.aws", "*.pem", ".npmrc"} {
 		require.False(t, Names(src), src)
 	}
+}
+
+func TestMentioned(t *testing.T) {
+	for script, want := range map[string][]string{
+		"cp .pypirc /root/.pypirc && twine upload dist/*":                {".pypirc"},
+		"cat /src/.env > /x; ssh -i ./keys/id_ed25519 host":              {".env", "id_ed25519"},
+		"mkdir -p ~/.docker && cp docker/.docker/config.json ~/.docker/": {".docker/config.json"},
+		"KUBECONFIG=/app/.kube/config kubectl get pods":                  {".kube/config"},
+		"source .env.production":                                         {".env.production"},
+		"cp .env.example .env.local":                                     {".env.local"},
+		"pip install -r requirements.txt":                                nil,
+		"cat $F/.env*":                                                   nil,
+	} {
+		require.Equal(t, want, Mentioned(script), script)
+	}
+	require.True(t, MentionMatches(".pypirc", "deploy/.pypirc"))
+	require.True(t, MentionMatches(".docker/config.json", "ci/.docker/config.json"))
+	require.False(t, MentionMatches(".env", "x.env"))
 }

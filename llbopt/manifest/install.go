@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/org/optfrontend/llbopt/pkgcache"
@@ -70,14 +71,43 @@ func Recognize(c pkgcache.Command) (inst Install, ok bool, err error) {
 		return npmInstall(c, args, known)
 	case name == "go":
 		return goModDownload(c, args, known)
-	case name == "yarn" || name == "pnpm" || name == "poetry" || name == "uv" || name == "pipenv" || name == "bundle" || name == "composer":
+	case otherInstall(name, args, known):
 		return Install{}, true, refuse(c, "is an install this pass does not read the manifests of yet")
 	case name == "cargo" && firstOperand(args, known) == "fetch":
 		return Install{}, true, refuse(c, "needs the crate's own sources to exist (cargo reads its targets), not only Cargo.toml and Cargo.lock")
-	case name == "mvn" || name == "gradle" || name == "./gradlew" || name == "gradlew":
+	case (name == "mvn" || name == "./mvnw" || name == "mvnw") && slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "dependency:") }):
+		return Install{}, true, refuse(c, "runs build plugins, which may read any file of the project")
+	case (name == "gradle" || name == "./gradlew" || name == "gradlew") && slices.ContainsFunc(args, func(a string) bool { return a == "dependencies" || a == "--refresh-dependencies" }):
 		return Install{}, true, refuse(c, "runs build plugins, which may read any file of the project")
 	}
 	return Install{}, false, nil
+}
+
+// otherInstalls are the subcommands that install a project's dependencies
+// for the package managers this package does not read the manifests of;
+// "" is the command alone (yarn, bundle).
+var otherInstalls = map[string][]string{
+	"yarn":     {"", "install"},
+	"pnpm":     {"install", "i", "fetch"},
+	"poetry":   {"install", "sync"},
+	"uv":       {"sync"},
+	"pipenv":   {"install", "sync"},
+	"bundle":   {"", "install"},
+	"composer": {"install"},
+}
+
+// otherInstall tells whether a command is one of those installs, and not
+// another of the tool's commands (pnpm build, yarn test, poetry run).
+func otherInstall(name string, args []string, known []bool) bool {
+	subs, ok := otherInstalls[name]
+	if !ok {
+		return false
+	}
+	sub := firstOperand(args, known)
+	if name == "uv" && sub == "pip" && len(args) > 1 && slices.Contains(args, "install") {
+		return true
+	}
+	return slices.Contains(subs, sub)
 }
 
 var (
@@ -234,7 +264,7 @@ func byNameOrURL(spec string) bool {
 		return false
 	}
 	if nameSpec.MatchString(spec) {
-		return true
+		return !archiveName(spec)
 	}
 	name, url, ok := strings.Cut(spec, "@")
 	if !ok || !nameSpec.MatchString(strings.TrimSpace(name)) {
@@ -242,6 +272,22 @@ func byNameOrURL(spec string) bool {
 	}
 	url = strings.TrimSpace(url)
 	return strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "git+https://")
+}
+
+// archiveExts are the endings pip takes for a distribution file, which it
+// then reads as a path: pkg-1.0-py3-none-any.whl, x.tar.gz.
+var archiveExts = []string{".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma"}
+
+// archiveName tells whether a requirement's name, before its extras,
+// version or marker, ends like a distribution file.
+func archiveName(spec string) bool {
+	name := strings.ToLower(strings.TrimSpace(strings.FieldsFunc(spec, func(r rune) bool { return strings.ContainsRune("[;<>=!~ \t", r) })[0]))
+	for _, ext := range archiveExts {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // projectPath refuses a manifest path outside the directory the install
