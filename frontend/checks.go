@@ -33,6 +33,9 @@ type advice struct {
 	bc  *dockerui.Client
 	src *dockerui.Source
 	opt checks.Options
+	// context is the build context as contextFiles loaded it, which
+	// readFile reads from.
+	context gwclient.Reference
 }
 
 // newAdvice reads the Dockerfile as the stock builder does. It returns nil,
@@ -61,6 +64,7 @@ func newAdvice(ctx context.Context, c gwclient.Client) *advice {
 		Config:       bc.LinterConfig,
 		Dockerignore: a.dockerignore,
 		ContextFiles: a.contextFiles,
+		ReadFile:     a.readFile,
 		ImageUser:    a.imageUser,
 	}
 	// Whether a -slim tag exists is asked of the registry only when the
@@ -167,6 +171,7 @@ func (a *advice) contextFiles(ctx context.Context, paths []string) ([]string, er
 	if err != nil || ref == nil {
 		return nil, err
 	}
+	a.context = ref
 	var files []string
 	var walk func(dir string) error
 	walk = func(dir string) error {
@@ -194,6 +199,22 @@ func (a *advice) contextFiles(ctx context.Context, paths []string) ([]string, er
 		return nil, err
 	}
 	return files, nil
+}
+
+// maxReadBytes bounds what a check reads of one context file: enough for
+// the head of a key or a credentials file, never a whole data file.
+const maxReadBytes = 64 << 10
+
+// readFile reads the head of a context file that contextFiles listed.
+func (a *advice) readFile(ctx context.Context, p string) ([]byte, error) {
+	if a.context == nil {
+		return nil, fmt.Errorf("the build context was not loaded")
+	}
+	dt, err := a.context.ReadFile(ctx, gwclient.ReadRequest{Filename: p, Range: &gwclient.FileRange{Length: maxReadBytes}})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s in the build context: %w", p, err)
+	}
+	return dt, nil
 }
 
 func (a *advice) contextRef(ctx context.Context, paths []string) (gwclient.Reference, error) {

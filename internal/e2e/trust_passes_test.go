@@ -229,10 +229,9 @@ func TestTrustReportsWhatTheBuildDid(t *testing.T) {
 
 // TestTrustSecretsByContent: files only their content marks (an ssh key
 // named deploy_key, a service-account key) are sent, and the check names
-// them at the COPY. It needs the frontend to give the checks a ReadFile
-// (checks.Options.ReadFile), which frontend/checks.go does not yet.
+// them at the COPY: the frontend reads the head of each likely file of the
+// context it loaded for the checks.
 func TestTrustSecretsByContent(t *testing.T) {
-	t.Skip("frontend/checks.go passes the checks no ReadFile, so SecretFileCopied cannot read content in a build yet; checks.TestSecretContent covers the sniffing")
 	runTrustCases(t, "secrets-content", []trustCase{
 		{name: "keys under other names", files: map[string]string{
 			"gcp-sa.json": `{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\nnot real\n-----END PRIVATE KEY-----\n"}`,
