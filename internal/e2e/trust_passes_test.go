@@ -200,7 +200,7 @@ func TestTrustSecretsByNameAndContent(t *testing.T) {
 	runTrustCases(t, "secrets", []trustCase{
 		{name: "credential files", files: creds, df: "FROM busybox\nCOPY . /app\n",
 			want: []string{"optfrontend secretfilter: not sending files named like secrets",
-				"SecretFileCopied: Secret-looking files kept out of the build context by optfrontend (--build-arg BUILDKIT_OPT=-secretfilter sends them): .docker/config.json, .kube/config, .pypirc (line 3)"},
+				"SecretFileCopied: Secret-looking files copied into a layer: deploy_key, gcp-sa.json; kept out of the build context by optfrontend (--build-arg BUILDKIT_OPT=-secretfilter sends them): .docker/config.json, .kube/config, .pypirc (line 3)"},
 			differs: named, missing: named},
 		{name: "a RUN reads one", files: creds, df: "FROM busybox\nCOPY . /app\nRUN cp /app/.pypirc /root/.pypirc\n",
 			want:    []string{"optfrontend secretfilter: sending **/.pypirc: line 4 names it"},
