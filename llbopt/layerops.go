@@ -5,6 +5,8 @@ import (
 
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
+
+	"github.com/org/optfrontend/internal/netchange"
 )
 
 // The ops the passes that change the exported layers (squash, buildtools)
@@ -95,4 +97,56 @@ func internalMeta(name string, caps ...apicaps.CapID) *pb.OpMetadata {
 		md.Caps[string(c)] = true
 	}
 	return md
+}
+
+// Mount points of the netchange helper's exec.
+const (
+	netTarget = "/target"
+	netRun    = "/run-layers"
+	netAfter  = "/after"
+)
+
+// addImage adds a source op of image ref, for the platform BuildKit runs
+// on.
+func addImage(g *Graph, ref, name string) Edge {
+	n := &Node{
+		Op:       &pb.Op{Op: &pb.Op_Source{Source: &pb.SourceOp{Identifier: "docker-image://" + ref}}},
+		Metadata: internalMeta(name, pb.CapSourceImage),
+	}
+	g.Add(n)
+	return Edge{Node: n}
+}
+
+// addNetChange adds an exec of the netchange helper in image helper that
+// writes onto a writable mount of lower (scratch when its Node is nil) the
+// net change of the run whose layers, merged, are layers and whose result
+// is after. The exec's output is that mount.
+func addNetChange(g *Graph, helper, lower, layers, after Edge, name string) Edge {
+	inputs := []Edge{helper}
+	target := int64(pb.Empty)
+	if lower.Node != nil {
+		target = int64(len(inputs))
+		inputs = append(inputs, lower)
+	}
+	exec := &pb.ExecOp{
+		Meta: &pb.Meta{
+			Args: []string{"/bin/optfrontend", netchange.Command, netTarget, netRun, netAfter},
+			Cwd:  "/",
+		},
+		Network: pb.NetMode_NONE,
+		Mounts: []*pb.Mount{
+			{Input: 0, Dest: pb.RootMount, Output: int64(pb.SkipOutput), MountType: pb.MountType_BIND},
+			{Input: int64(len(inputs)), Dest: netAfter, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND},
+			{Input: int64(len(inputs)) + 1, Dest: netRun, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND},
+			{Input: target, Dest: netTarget, Output: 0, MountType: pb.MountType_BIND},
+		},
+	}
+	inputs = append(inputs, after, layers)
+	n := &Node{
+		Op:       &pb.Op{Op: &pb.Op_Exec{Exec: exec}, Constraints: &pb.WorkerConstraints{}},
+		Inputs:   inputs,
+		Metadata: internalMeta(name, pb.CapExecMetaBase, pb.CapExecMetaNetwork, pb.CapExecMountBind),
+	}
+	g.Add(n)
+	return Edge{Node: n}
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/moby/buildkit/solver/pb"
-	"github.com/moby/buildkit/util/apicaps"
 	capspb "github.com/moby/buildkit/util/apicaps/pb"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -24,6 +23,9 @@ func squash(t *testing.T, p Squash, dockerfile string) (*Graph, Report) {
 	require.NoError(t, err)
 	if p.Caps == nil {
 		p.Caps = dftest.AllCaps()
+	}
+	if p.Helper == "" {
+		p.Helper = "org/optfrontend"
 	}
 	rep, err := p.Apply(context.Background(), g)
 	require.NoError(t, err)
@@ -131,7 +133,9 @@ func TestSquashAllIsOptIn(t *testing.T) {
 	require.Equal(t, 4, rep.Layers[0].Merged)
 }
 
-func TestSquashNeedsDiffAndMerge(t *testing.T) {
+// TestSquashNeedsDiffMergeAndHelper: without diff and merge ops, or
+// without the frontend's image to run the helper from, no layer changes.
+func TestSquashNeedsDiffMergeAndHelper(t *testing.T) {
 	df := "FROM debian\nRUN apt-get update\nRUN rm -rf /var/lib/apt/lists/*\n"
 	def, _ := dftest.Convert(t, df, "")
 	var caps []*capspb.APICap
@@ -141,11 +145,16 @@ func TestSquashNeedsDiffAndMerge(t *testing.T) {
 		}
 	}
 	noDiff := pb.Caps.CapSet(caps)
-	for name, caps := range map[string]*apicaps.CapSet{"unknown": nil, "no diff op": &noDiff} {
+	all := dftest.AllCaps()
+	for name, p := range map[string]Squash{
+		"unknown caps":    {Helper: "org/optfrontend"},
+		"no diff op":      {Caps: &noDiff, Helper: "org/optfrontend"},
+		"no helper image": {Caps: all},
+	} {
 		t.Run(name, func(t *testing.T) {
 			g, err := Decode(def)
 			require.NoError(t, err)
-			rep, err := Squash{Caps: caps}.Apply(context.Background(), g)
+			rep, err := p.Apply(context.Background(), g)
 			require.NoError(t, err)
 			require.Empty(t, rep.Layers)
 			require.Len(t, rep.Findings, 1)
