@@ -5,8 +5,6 @@ import (
 
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
-
-	"github.com/org/optfrontend/internal/netchange"
 )
 
 // The ops the passes that change the exported layers (squash, buildtools)
@@ -117,31 +115,33 @@ func addImage(g *Graph, ref, name string) Edge {
 	return Edge{Node: n}
 }
 
-// addNetChange adds an exec of the netchange helper in image helper that
-// writes onto a writable mount of lower (scratch when its Node is nil) the
-// net change of the run whose layers, merged, are layers and whose result
-// is after. The exec's output is that mount.
-func addNetChange(g *Graph, helper, lower, layers, after Edge, name string) Edge {
-	inputs := []Edge{helper}
-	target := int64(pb.Empty)
-	if lower.Node != nil {
-		target = int64(len(inputs))
-		inputs = append(inputs, lower)
+// addHelper adds an exec of the frontend binary in image helper, with no
+// network, that runs a netchange command on a writable mount of target
+// (scratch when its Node is nil) at netTarget, reading the run's layers,
+// merged, at netRun and, when after.Node is set, the run's result at
+// netAfter. The exec's output is the target mount.
+func addHelper(g *Graph, helper Edge, command string, target, layers, after Edge, name string) Edge {
+	inputs := []Edge{helper, layers}
+	mounts := []*pb.Mount{
+		{Input: 0, Dest: pb.RootMount, Output: int64(pb.SkipOutput), MountType: pb.MountType_BIND},
+		{Input: 1, Dest: netRun, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND},
+	}
+	args := []string{"/bin/optfrontend", command, netTarget, netRun}
+	if after.Node != nil {
+		mounts = append(mounts, &pb.Mount{Input: int64(len(inputs)), Dest: netAfter, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND})
+		inputs = append(inputs, after)
+		args = append(args, netAfter)
+	}
+	t := &pb.Mount{Input: int64(pb.Empty), Dest: netTarget, Output: 0, MountType: pb.MountType_BIND}
+	if target.Node != nil {
+		t.Input = int64(len(inputs))
+		inputs = append(inputs, target)
 	}
 	exec := &pb.ExecOp{
-		Meta: &pb.Meta{
-			Args: []string{"/bin/optfrontend", netchange.Command, netTarget, netRun, netAfter},
-			Cwd:  "/",
-		},
+		Meta:    &pb.Meta{Args: args, Cwd: "/"},
 		Network: pb.NetMode_NONE,
-		Mounts: []*pb.Mount{
-			{Input: 0, Dest: pb.RootMount, Output: int64(pb.SkipOutput), MountType: pb.MountType_BIND},
-			{Input: int64(len(inputs)), Dest: netAfter, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND},
-			{Input: int64(len(inputs)) + 1, Dest: netRun, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND},
-			{Input: target, Dest: netTarget, Output: 0, MountType: pb.MountType_BIND},
-		},
+		Mounts:  append(mounts, t),
 	}
-	inputs = append(inputs, after, layers)
 	n := &Node{
 		Op:       &pb.Op{Op: &pb.Op_Exec{Exec: exec}, Constraints: &pb.WorkerConstraints{}},
 		Inputs:   inputs,

@@ -8,6 +8,8 @@ import (
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
+
+	"github.com/org/optfrontend/internal/netchange"
 )
 
 // Squash exports a run of consecutive steps as one layer holding their net
@@ -240,21 +242,31 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge, helper str
 // netLayer returns the net change of run r as one layer over the state
 // before it.
 //
-// Overlayfs makes the layer of every step exact: a diff of a state over its
-// parent is the step's upperdir as it is, whatever the files' times and
-// sizes. So the files the run leaves are the merge of the run's own
-// layers, seen as a filesystem (the last writer wins, a later whiteout
-// hides an earlier file), and the only comparison left is by name: the
-// entries of the state before the run that the run deleted, all in
-// directories the run's layers hold. One exec of the frontend's binary
-// (netchange) does both on a writable mount of the state before the run;
-// its upperdir, taken by a diff over that state, is the layer. No step
-// runs twice and nothing walks the whole filesystem.
+// A layer is what BuildKit's overlayfs differ finds in a step's upperdir,
+// each entry compared with the state below it (util/overlay Changes): an
+// entry whose type, mode, owner, size and mtime equal the lower's is left
+// out, content unread. The run's own layers, merged (the last writer wins,
+// a later whiteout hides an earlier file), are therefore what stock's
+// layers give for the run; the net layer must carry exactly those files,
+// plus a whiteout for each entry of the state before the run that the run
+// deleted, found by name in the directories the run's layers hold (a
+// deletion copies its parent directory up). Two execs of the frontend's
+// binary (netchange) build it, with nothing compared by time or size: the
+// first removes from the state before the run every non-directory the run
+// wrote, so that each becomes an addition, which the differ takes whole;
+// the second, on that state, deletes what the run deleted and copies the
+// run's files in. The layer is the second exec's upperdir, taken by a diff
+// over the first's result. No step runs twice and nothing walks the whole
+// filesystem.
 func netLayer(g *Graph, steps []step, r run, helper Edge) Edge {
 	lower, after := steps[r.first].prev, steps[r.last].out
 	lines := span(steps, r)
 	layers := addMerge(g, stepLayers(g, steps, r.first, r.last), fmt.Sprintf("squash %s: the run's layers", lines))
-	out := addNetChange(g, helper, lower, layers, after, fmt.Sprintf("squash %s: write the net change", lines))
+	cleared := lower
+	if lower.Node != nil {
+		cleared = addHelper(g, helper, netchange.Clear, lower, layers, Edge{}, fmt.Sprintf("squash %s: clear what the run rewrote", lines))
+	}
+	out := addHelper(g, helper, netchange.Write, cleared, layers, after, fmt.Sprintf("squash %s: write the net change", lines))
 	if src := steps[r.first].node.Locations; len(src) > 0 {
 		out.Node.Locations = []*pb.Location{{SourceIndex: src[0].SourceIndex, Ranges: []*pb.Range{{
 			Start: &pb.Position{Line: int32(lines.Start)}, End: &pb.Position{Line: int32(lines.End)}}}}}
@@ -262,7 +274,7 @@ func netLayer(g *Graph, steps []step, r run, helper Edge) Edge {
 	if lower.Node == nil {
 		return out // a layer over scratch is the whole of it
 	}
-	return addDiff(g, lower, out, fmt.Sprintf("squash %s: the net change", lines))
+	return addDiff(g, cleared, out, fmt.Sprintf("squash %s: the net change", lines))
 }
 
 // helperImage returns the image reference the helper exec runs from, or

@@ -21,9 +21,9 @@ var version = "dev"
 func main() {
 	// The squash pass runs this binary inside the build to write a run's
 	// net change (package netchange).
-	if len(os.Args) > 1 && os.Args[1] == netchange.Command {
-		if err := netchange.Main(os.Args[2:]); err != nil {
-			fmt.Fprintf(os.Stderr, "optfrontend %s: %v\n", netchange.Command, err)
+	if len(os.Args) > 1 && netchange.IsCommand(os.Args[1]) {
+		if err := netchange.Main(os.Args[1], os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "optfrontend %s: %v\n", os.Args[1], err)
 			os.Exit(1)
 		}
 		return

@@ -13,6 +13,55 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// ClearRewritten removes from target, the state before a run, every entry
+// that run (the run's layers, merged) holds, but a directory over a
+// directory, and gives each directory it removed from its times back. In
+// a diff over the result, every file the run wrote is then an addition,
+// which BuildKit's differ records whole, not a modification it may skip
+// when its mode, owner, size and mtime equal the file's before the run.
+func ClearRewritten(target, run string) error {
+	return clearDir(target, run, ".")
+}
+
+func clearDir(target, run, rel string) error {
+	ran, err := entries(filepath.Join(run, rel))
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(target, rel)
+	had, err := entries(dir)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil {
+		return err
+	}
+	removed := false
+	for _, name := range sortedNames(ran) {
+		was, ok := had[name]
+		switch {
+		case !ok:
+		case was.IsDir() && ran[name].IsDir():
+			if err := clearDir(target, run, filepath.Join(rel, name)); err != nil {
+				return err
+			}
+		default:
+			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+				return fmt.Errorf("removing %s: %w", filepath.Join(rel, name), err)
+			}
+			removed = true
+		}
+	}
+	if !removed {
+		return nil
+	}
+	ts := []unix.Timespec{st.Atim, st.Mtim}
+	return unix.UtimesNanoAt(unix.AT_FDCWD, dir, ts, unix.AT_SYMLINK_NOFOLLOW)
+}
+
 // Apply makes target, the state before a run, equal to after: it removes
 // the entries of target that the run deleted or replaced, then copies the
 // tree run (the run's layers merged) onto it with every file's content,
