@@ -119,11 +119,13 @@ func addImage(g *Graph, ref, name string) Edge {
 // network, that runs a netchange command on a writable mount of target
 // (scratch when its Node is nil) at netTarget, reading the run's layers,
 // merged, at netRun and, when after.Node is set, the run's result at
-// netAfter. The exec's output is the target mount.
+// netAfter. The exec's second output is the target mount.
 func addHelper(g *Graph, helper Edge, command string, target, layers, after Edge, name string) Edge {
 	inputs := []Edge{helper, layers}
 	mounts := []*pb.Mount{
-		{Input: 0, Dest: pb.RootMount, Output: int64(pb.SkipOutput), MountType: pb.MountType_BIND},
+		// Writable, for runc's mount points: the image is FROM scratch.
+		// BuildKit numbers outputs in the order of the mounts.
+		{Input: 0, Dest: pb.RootMount, Output: 0, MountType: pb.MountType_BIND},
 		{Input: 1, Dest: netRun, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND},
 	}
 	args := []string{"/bin/optfrontend", command, netTarget, netRun}
@@ -132,7 +134,7 @@ func addHelper(g *Graph, helper Edge, command string, target, layers, after Edge
 		inputs = append(inputs, after)
 		args = append(args, netAfter)
 	}
-	t := &pb.Mount{Input: int64(pb.Empty), Dest: netTarget, Output: 0, MountType: pb.MountType_BIND}
+	t := &pb.Mount{Input: int64(pb.Empty), Dest: netTarget, Output: 1, MountType: pb.MountType_BIND}
 	if target.Node != nil {
 		t.Input = int64(len(inputs))
 		inputs = append(inputs, target)
@@ -148,5 +150,5 @@ func addHelper(g *Graph, helper Edge, command string, target, layers, after Edge
 		Metadata: internalMeta(name, pb.CapExecMetaBase, pb.CapExecMetaNetwork, pb.CapExecMountBind),
 	}
 	g.Add(n)
-	return Edge{Node: n}
+	return Edge{Node: n, Index: 1}
 }

@@ -12,7 +12,12 @@
 // its layers, what it deleted from names.
 package netchange
 
-import "fmt"
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
 
 // The commands, the first argument that selects the helper in the
 // frontend binary.
@@ -35,7 +40,19 @@ func Main(name string, args []string) error {
 	case name == Clear && len(args) == 2:
 		return ClearRewritten(args[0], args[1])
 	case name == Write && len(args) == 3:
-		return Apply(args[0], args[1], args[2])
+		if err := Apply(args[0], args[1], args[2]); err != nil {
+			return err
+		}
+		n, err := count(args[1])
+		fmt.Fprintf(os.Stderr, "%s: wrote %d entries of the run's layers\n", Write, n)
+		return err
 	}
 	return fmt.Errorf("usage: %s TARGET RUN | %s TARGET RUN AFTER", Clear, Write)
+}
+
+// count counts the entries under dir.
+func count(dir string) (int, error) {
+	n := -1
+	err := filepath.WalkDir(dir, func(string, fs.DirEntry, error) error { n++; return nil })
+	return n, err
 }
