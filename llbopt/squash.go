@@ -267,6 +267,15 @@ func netLayer(g *Graph, steps []step, r run, helper Edge) Edge {
 		cleared = addHelper(g, helper, netchange.Clear, lower, layers, Edge{}, fmt.Sprintf("squash %s: clear what the run rewrote", lines))
 	}
 	out := addHelper(g, helper, netchange.Write, cleared, layers, after, fmt.Sprintf("squash %s: write the net change", lines))
+	// With --no-cache the steps run again; so do the helpers, or their
+	// results (keyed by the content of their read-only mounts) would come
+	// from an earlier build.
+	if md := steps[r.last].node.Metadata; md != nil && md.IgnoreCache {
+		out.Node.Metadata.IgnoreCache = true
+		if cleared.Node != lower.Node {
+			cleared.Node.Metadata.IgnoreCache = true
+		}
+	}
 	if src := steps[r.first].node.Locations; len(src) > 0 {
 		out.Node.Locations = []*pb.Location{{SourceIndex: src[0].SourceIndex, Ranges: []*pb.Range{{
 			Start: &pb.Position{Line: int32(lines.Start)}, End: &pb.Position{Line: int32(lines.End)}}}}}
