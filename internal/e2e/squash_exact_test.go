@@ -34,9 +34,9 @@ type exactEntry struct {
 }
 
 // exactFS reads an image's flattened filesystem with every detail a layer
-// carries. Hard links are compared as the set of paths sharing a file, not
+// carries (times only if asked). Hard links are compared as the set of paths sharing a file, not
 // by which path the tar names first.
-func exactFS(t testing.TB, img v1.Image) map[string]exactEntry {
+func exactFS(t testing.TB, img v1.Image, times bool) map[string]exactEntry {
 	t.Helper()
 	rc := mutate.Extract(img)
 	defer rc.Close()
@@ -50,7 +50,10 @@ func exactFS(t testing.TB, img v1.Image) map[string]exactEntry {
 		}
 		require.NoError(t, err)
 		p := path.Clean("/" + h.Name)
-		e := exactEntry{Type: h.Typeflag, Mode: h.Mode, UID: h.Uid, GID: h.Gid, Major: h.Devmajor, Minor: h.Devminor, ModTime: h.ModTime.UnixNano()}
+		e := exactEntry{Type: h.Typeflag, Mode: h.Mode, UID: h.Uid, GID: h.Gid, Major: h.Devmajor, Minor: h.Devminor}
+		if times {
+			e.ModTime = h.ModTime.UnixNano()
+		}
 		var xs []string
 		for k, v := range h.PAXRecords {
 			if strings.HasPrefix(k, "SCHILY.xattr.") {
@@ -120,10 +123,14 @@ func TestSquashExact(t *testing.T) {
 	for _, tc := range []struct {
 		dir   string
 		extra []string
+		// times compares modification times too: the optimized build
+		// reuses the stock build's steps, as no other pass changes them.
+		times bool
 	}{
-		{dir: "testdata/squash-inplace"},
+		{dir: "testdata/squash-inplace", times: true},
+		// contextfilter changes the COPY, so its steps run again.
 		{dir: "testdata/squash-users"},
-		{dir: "testdata/squash-exact", extra: []string{"--build-arg", "BUILDKIT_OPT_SQUASH=true"}},
+		{dir: "testdata/squash-exact", extra: []string{"--build-arg", "BUILDKIT_OPT_SQUASH=true"}, times: true},
 	} {
 		name := path.Base(tc.dir)
 		t.Run(name, func(t *testing.T) {
@@ -132,7 +139,7 @@ func TestSquashExact(t *testing.T) {
 			out := optBuild(t, tc.dir, optRef, tc.extra...)
 			require.Contains(t, out, "optfrontend squash: exported Dockerfile:")
 			stockImg, optImg := image(t, stockRef, nil), image(t, optRef, nil)
-			requireSameFS(t, exactFS(t, stockImg), exactFS(t, optImg))
+			requireSameFS(t, exactFS(t, stockImg, tc.times), exactFS(t, optImg, tc.times))
 			stockLayers, err := stockImg.Layers()
 			require.NoError(t, err)
 			optLayers, err := optImg.Layers()

@@ -70,7 +70,7 @@ func Apply(target, run, after string) error {
 	if err := prune(target, run, after, "."); err != nil {
 		return err
 	}
-	c := copier{links: map[inode]string{}}
+	c := copier{links: map[inode]string{}, dirs: after}
 	return c.copyDir(run, target, ".")
 }
 
@@ -140,6 +140,11 @@ type inode struct{ dev, ino uint64 }
 // copier copies a tree, keeping hard links within it.
 type copier struct {
 	links map[inode]string
+	// dirs is the tree whose directories' metadata the copies get: the
+	// state after the run, as it is. A merge of the run's layers holds
+	// every directory the run changed, but BuildKit's merge does not
+	// always keep a directory's times.
+	dirs string
 }
 
 // copyDir copies the directory rel of src onto dst, entries first, then
@@ -157,9 +162,12 @@ func (c copier) copyDir(src, dst, rel string) error {
 		}
 	}
 	var st unix.Stat_t
-	from := filepath.Join(src, rel)
+	from := filepath.Join(c.dirs, rel)
 	if err := unix.Lstat(from, &st); err != nil {
 		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("%s is a directory in the run's layers but not after the run", rel)
 	}
 	return setMeta(from, filepath.Join(dst, rel), &st)
 }
