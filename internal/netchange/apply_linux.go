@@ -15,7 +15,8 @@ import (
 
 // ClearRewritten removes from target, the state before a run, every entry
 // that run (the run's layers, merged) holds, but a directory over a
-// directory, and gives each directory it removed from its times back. In
+// directory, whose sticky bit it flips instead, and gives each directory
+// it removed from its times back. In
 // a diff over the result, every file the run wrote is then an addition,
 // which BuildKit's differ records whole, not a modification it may skip
 // when its mode, owner, size and mtime equal the file's before the run.
@@ -48,6 +49,9 @@ func clearDir(target, run, rel string) error {
 			if err := clearDir(target, run, filepath.Join(rel, name)); err != nil {
 				return err
 			}
+			if err := flipSticky(filepath.Join(dir, name)); err != nil {
+				return err
+			}
 		default:
 			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
 				return fmt.Errorf("removing %s: %w", filepath.Join(rel, name), err)
@@ -60,6 +64,18 @@ func clearDir(target, run, rel string) error {
 	}
 	ts := []unix.Timespec{st.Atim, st.Mtim}
 	return unix.UtimesNanoAt(unix.AT_FDCWD, dir, ts, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// flipSticky changes a directory's sticky bit, so that the directory
+// differs in mode from what Apply gives it: the differ, which compares a
+// directory's mode and owner but not its times, then records it with the
+// times it has after the run.
+func flipSticky(dir string) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil {
+		return err
+	}
+	return unix.Chmod(dir, (st.Mode&0o7777)^unix.S_ISVTX)
 }
 
 // Apply makes target, the state before a run, equal to after: it removes
