@@ -192,3 +192,31 @@ func TestSquashGolden(t *testing.T) {
 		golden(t, filepath.Join(dir, "want.txt"), got.Bytes())
 	})
 }
+
+// TestSquashHelpersFollowNoCache: with --no-cache (every step ignores the
+// cache) the helpers that write a run's net change ignore it too, so they
+// never pair this build's states with an earlier build's results.
+func TestSquashHelpersFollowNoCache(t *testing.T) {
+	df := "FROM debian\nRUN apt-get update\nRUN rm -rf /var/lib/apt/lists/*\n"
+	for _, noCache := range []bool{false, true} {
+		def, _ := dftest.Convert(t, df, "")
+		g, err := Decode(def)
+		require.NoError(t, err)
+		for _, n := range g.Nodes() {
+			if n.Op.GetExec() != nil && n.Metadata != nil {
+				n.Metadata.IgnoreCache = noCache
+			}
+		}
+		rep, err := Squash{Caps: dftest.AllCaps(), Helper: "org/optfrontend"}.Apply(context.Background(), g)
+		require.NoError(t, err)
+		require.Len(t, rep.Layers, 1)
+		helpers := 0
+		for _, n := range g.Nodes() {
+			if e := n.Op.GetExec(); e != nil && e.Meta.Args[0] == "/bin/optfrontend" {
+				helpers++
+				require.Equal(t, noCache, n.Metadata.IgnoreCache, "%v", e.Meta.Args)
+			}
+		}
+		require.Equal(t, 2, helpers)
+	}
+}
