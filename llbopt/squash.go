@@ -18,10 +18,11 @@ import (
 //
 // Every step still runs, and is cached, as the Dockerfile wrote it; only the
 // layers of the image change. The run's net change is written onto the
-// state before the run by one exec of the frontend's own binary (see
-// netLayer), so that the layer is that exec's overlayfs upperdir: exact by
-// construction, whatever the files' times and sizes. The image is the
-// merge of what came before, that layer, and the layers after the run. A
+// state before the run by execs of the frontend's own binary (see
+// netLayer), so that the layer holds every file of the run's own layers as
+// an addition and every deletion by name: nothing is decided by a file's
+// time or size. The image is the merge of what came before, that layer,
+// and the layers after the run. A
 // run never crosses a stage boundary, a step whose state another op uses (a
 // stage that copies from it), a COPY --link or a step with no Dockerfile
 // line. The frontend rewrites the image's history from Report.Layers so

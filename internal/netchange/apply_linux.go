@@ -157,9 +157,10 @@ type inode struct{ dev, ino uint64 }
 type copier struct {
 	links map[inode]string
 	// dirs is the tree whose directories' metadata the copies get: the
-	// state after the run, as it is. A merge of the run's layers holds
-	// every directory the run changed, but BuildKit's merge does not
-	// always keep a directory's times.
+	// state after the run, as it is. A directory whose only change in a
+	// step was its times (an entry made and removed) is in the step's
+	// upperdir but not in its layer, whose differ compares a directory's
+	// mode and owner only.
 	dirs string
 }
 
