@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	bkfrontend "github.com/moby/buildkit/frontend"
 	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
@@ -155,7 +156,7 @@ func SelectPasses(bo gwclient.BuildOpts) ([]llbopt.Pass, error) {
 
 func selectPasses(bo gwclient.BuildOpts, users llbopt.UserDB, read llbopt.FileReader, list llbopt.DirReader) ([]llbopt.Pass, error) {
 	opts := bo.Opts
-	cfg := llbopt.Config{CacheNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"], LLBCaps: &bo.LLBCaps, Users: users, Read: read, List: list}
+	cfg := llbopt.Config{CacheNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"], LLBCaps: &bo.LLBCaps, Users: users, Read: read, List: list, Self: opts[bkfrontend.KeySource]}
 	if v, ok := opts["build-arg:"+BuildArgSquash]; ok && v != "" {
 		all, err := strconv.ParseBool(v)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/builder"
+	bkfrontend "github.com/moby/buildkit/frontend"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/solver/pb"
 
@@ -133,7 +134,14 @@ func sourceLines(data []byte, start, end int) string {
 // followed: the Dockerfile is explained as optfrontend would build it.
 func Explain(ctx context.Context, c gwclient.Client) ([]Finding, *gwclient.Result, error) {
 	ec := &explainClient{Client: c}
-	passes, err := SelectPasses(ec.BuildOpts())
+	bo := ec.BuildOpts()
+	if bo.Opts[bkfrontend.KeySource] == "" {
+		// Nothing is solved, so squash's helper image is never pulled: any
+		// name lets it show what it would do.
+		bo.Opts = maps.Clone(bo.Opts)
+		bo.Opts[bkfrontend.KeySource] = "org/optfrontend"
+	}
+	passes, err := SelectPasses(bo)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,7 +18,7 @@ import (
 func squashedHistory(t *testing.T, dockerfile string) (*dockerspec.DockerOCIImage, error) {
 	t.Helper()
 	def, img := dftest.Convert(t, dockerfile, "")
-	_, _, reports, err := llbopt.NewPipeline(llbopt.Squash{Caps: dftest.AllCaps()}).Run(context.Background(), def)
+	_, _, reports, err := llbopt.NewPipeline(llbopt.Squash{Caps: dftest.AllCaps(), Helper: "org/optfrontend"}).Run(context.Background(), def)
 	require.NoError(t, err)
 	var edits []llbopt.LayerEdit
 	for _, r := range reports {

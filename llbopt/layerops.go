@@ -96,3 +96,59 @@ func internalMeta(name string, caps ...apicaps.CapID) *pb.OpMetadata {
 	}
 	return md
 }
+
+// Mount points of the netchange helper's exec.
+const (
+	netTarget = "/target"
+	netRun    = "/run-layers"
+	netAfter  = "/after"
+)
+
+// addImage adds a source op of image ref, for the platform BuildKit runs
+// on.
+func addImage(g *Graph, ref, name string) Edge {
+	n := &Node{
+		Op:       &pb.Op{Op: &pb.Op_Source{Source: &pb.SourceOp{Identifier: "docker-image://" + ref}}},
+		Metadata: internalMeta(name, pb.CapSourceImage),
+	}
+	g.Add(n)
+	return Edge{Node: n}
+}
+
+// addHelper adds an exec of the frontend binary in image helper, with no
+// network, that runs a netchange command on a writable mount of target
+// (scratch when its Node is nil) at netTarget, reading the run's layers,
+// merged, at netRun and, when after.Node is set, the run's result at
+// netAfter. The exec's second output is the target mount.
+func addHelper(g *Graph, helper Edge, command string, target, layers, after Edge, name string) Edge {
+	inputs := []Edge{helper, layers}
+	mounts := []*pb.Mount{
+		// Writable, for runc's mount points: the image is FROM scratch.
+		// BuildKit numbers outputs in the order of the mounts.
+		{Input: 0, Dest: pb.RootMount, Output: 0, MountType: pb.MountType_BIND},
+		{Input: 1, Dest: netRun, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND},
+	}
+	args := []string{"/bin/optfrontend", command, netTarget, netRun}
+	if after.Node != nil {
+		mounts = append(mounts, &pb.Mount{Input: int64(len(inputs)), Dest: netAfter, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND})
+		inputs = append(inputs, after)
+		args = append(args, netAfter)
+	}
+	t := &pb.Mount{Input: int64(pb.Empty), Dest: netTarget, Output: 1, MountType: pb.MountType_BIND}
+	if target.Node != nil {
+		t.Input = int64(len(inputs))
+		inputs = append(inputs, target)
+	}
+	exec := &pb.ExecOp{
+		Meta:    &pb.Meta{Args: args, Cwd: "/"},
+		Network: pb.NetMode_NONE,
+		Mounts:  append(mounts, t),
+	}
+	n := &Node{
+		Op:       &pb.Op{Op: &pb.Op_Exec{Exec: exec}, Constraints: &pb.WorkerConstraints{}},
+		Inputs:   inputs,
+		Metadata: internalMeta(name, pb.CapExecMetaBase, pb.CapExecMetaNetwork, pb.CapExecMountBind),
+	}
+	g.Add(n)
+	return Edge{Node: n, Index: 1}
+}

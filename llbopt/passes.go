@@ -24,6 +24,10 @@ type Config struct {
 	// LLBCaps are the builder's LLB capabilities, which decide what a pass
 	// may emit; nil when unknown.
 	LLBCaps *apicaps.CapSet
+	// Self is the reference of the frontend's own image (the gateway's
+	// "source" option), whose binary the squash pass runs in the build;
+	// empty when unknown.
+	Self string
 }
 
 // Passes lists every pass the frontend knows, configured by cfg, in the
@@ -38,7 +42,7 @@ func Passes(cfg Config) []Entry {
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: NoRecommends{}},
 		{Pass: DevDeps{}},
-		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps}, Default: true},
+		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps, Helper: cfg.Self}, Default: true},
 		{Pass: BuildTools{Read: cfg.Read, Caps: cfg.LLBCaps}},
 	}
 }

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
+
+	"github.com/org/optfrontend/internal/netchange"
 )
 
 // Squash exports a run of consecutive steps as one layer holding their net
@@ -14,10 +17,12 @@ import (
 // step of the run made, so that those files cost nothing in the image.
 //
 // Every step still runs, and is cached, as the Dockerfile wrote it; only the
-// layers of the image change. The run's last state is copied onto scratch
-// and diffed against the state before the run, which gives one layer with
-// the net change, deletions of earlier files included; the image is the
-// merge of what came before, that layer, and the layers after the run. A
+// layers of the image change. The run's net change is written onto the
+// state before the run by execs of the frontend's own binary (see
+// netLayer), so that the layer holds every file of the run's own layers as
+// an addition and every deletion by name: nothing is decided by a file's
+// time or size. The image is the merge of what came before, that layer,
+// and the layers after the run. A
 // run never crosses a stage boundary, a step whose state another op uses (a
 // stage that copies from it), a COPY --link or a step with no Dockerfile
 // line. The frontend rewrites the image's history from Report.Layers so
@@ -29,6 +34,11 @@ type Squash struct {
 	// Caps are the builder's LLB capabilities: without diff and merge ops
 	// the pass changes nothing and says so.
 	Caps *apicaps.CapSet
+	// Helper is the reference of the frontend's own image, whose binary
+	// writes a run's net change inside the build (package netchange).
+	// Empty when unknown (the frontend runs in-process): the pass then
+	// changes nothing and says so.
+	Helper string
 }
 
 // Name implements Pass.
@@ -38,11 +48,6 @@ func (Squash) Name() string { return "squash" }
 type run struct {
 	first, last int
 	why         string
-	// keeps is true when no step of the run deletes a file that existed
-	// before it, so the layer can be the files the run added or changed,
-	// read through a mount of its layers, with no walk of the whole
-	// filesystem.
-	keeps bool
 }
 
 // Apply implements Pass.
@@ -69,14 +74,6 @@ func (p Squash) Apply(_ context.Context, g *Graph) (Report, error) {
 	if len(runs) == 0 {
 		return rep, nil
 	}
-	for i, r := range runs {
-		runs[i].keeps = true
-		for _, f := range fx[r.first : r.last+1] {
-			if f.deletes {
-				runs[i].keeps = false
-			}
-		}
-	}
 	if why := diffMergeMissing(p.Caps); why != "" {
 		for _, r := range runs {
 			rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Message: fmt.Sprintf(
@@ -84,7 +81,15 @@ func (p Squash) Apply(_ context.Context, g *Graph) (Report, error) {
 		}
 		return rep, nil
 	}
-	term.Inputs[0] = p.rewrite(g, steps, runs, top)
+	helper, why := helperImage(p.Helper)
+	if why != "" {
+		for _, r := range runs {
+			rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Message: fmt.Sprintf(
+				"did not squash %s: %s; the layers are as the Dockerfile makes them", span(steps, r), why)})
+		}
+		return rep, nil
+	}
+	term.Inputs[0] = p.rewrite(g, steps, runs, top, helper)
 	for _, r := range runs {
 		rep.Layers = append(rep.Layers, LayerEdit{Kinds: kindsFrom(steps, r.first), Merged: r.last - r.first + 1, Lines: span(steps, r)})
 		rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Changed: true, Message: fmt.Sprintf(
@@ -211,8 +216,9 @@ func span(steps []step, r run) Location {
 
 // rewrite returns the merge of the layers before the first run, each run's
 // net change, and the layers between and after the runs.
-func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
+func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge, helper string) Edge {
 	var parts []Edge
+	img := addImage(g, helper, "the frontend image, for its squash helper")
 	next := 0 // first step no part covers yet
 	for _, r := range runs {
 		lower := steps[r.first].prev
@@ -222,23 +228,7 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 		case next > 0 && r.first > next:
 			parts = append(parts, stepLayers(g, steps, next, r.first-1)...)
 		}
-		switch {
-		case lower.Node == nil:
-			parts = append(parts, p.flatten(g, steps, r, steps[r.last].out, "the whole filesystem"))
-		case r.keeps:
-			// Mounted, a diff whose lower is an ancestor shows what the
-			// run's layers add or change; a copy of it onto scratch is one
-			// layer of just that.
-			added := addDiff(g, lower, steps[r.last].out, "squash: the run's layers")
-			parts = append(parts, p.flatten(g, steps, r, added, "what the run added or changed"))
-		default:
-			// A deletion of an earlier file is a whiteout, which a mount
-			// does not show: diff the whole filesystem, copied onto
-			// scratch so that the differ compares files rather than
-			// reusing the run's layers.
-			flat := p.flatten(g, steps, r, steps[r.last].out, "the whole filesystem, to diff")
-			parts = append(parts, addDiff(g, lower, flat, "squash: the net change of the run"))
-		}
+		parts = append(parts, netLayer(g, steps, r, img))
 		next = r.last + 1
 	}
 	if next < len(steps) {
@@ -250,25 +240,62 @@ func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge) Edge {
 	return addMerge(g, parts, "merge the squashed layers")
 }
 
-// flatten copies src onto scratch: one layer, sharing no ancestry with the
-// state before the run.
-func (p Squash) flatten(g *Graph, steps []step, r run, src Edge, what string) Edge {
-	last := steps[r.last].node
-	op := &pb.Op{
-		Platform:    last.Op.Platform,
-		Constraints: &pb.WorkerConstraints{},
-		Op: &pb.Op_File{File: &pb.FileOp{Actions: []*pb.FileAction{{
-			Input: -1, SecondaryInput: 0, Output: 0,
-			Action: &pb.FileAction_Copy{Copy: &pb.FileActionCopy{Src: "/", Dest: "/", Mode: -1, DirCopyContents: true, Timestamp: -1}},
-		}}}},
-	}
+// netLayer returns the net change of run r as one layer over the state
+// before it.
+//
+// A layer is what BuildKit's overlayfs differ finds in a step's upperdir,
+// each entry compared with the state below it (util/overlay Changes): an
+// entry whose type, mode, owner, size and mtime equal the lower's is left
+// out, content unread. The run's own layers, merged (the last writer wins,
+// a later whiteout hides an earlier file), are therefore what stock's
+// layers give for the run; the net layer must carry exactly those files,
+// plus a whiteout for each entry of the state before the run that the run
+// deleted, found by name in the directories the run's layers hold (a
+// deletion copies its parent directory up). Two execs of the frontend's
+// binary (netchange) build it, with nothing compared by time or size: the
+// first removes from the state before the run every non-directory the run
+// wrote, so that each becomes an addition, which the differ takes whole;
+// the second, on that state, deletes what the run deleted and copies the
+// run's files in. The layer is the second exec's upperdir, taken by a diff
+// over the first's result. No step runs twice and nothing walks the whole
+// filesystem.
+func netLayer(g *Graph, steps []step, r run, helper Edge) Edge {
+	lower, after := steps[r.first].prev, steps[r.last].out
 	lines := span(steps, r)
-	n := &Node{Op: op, Inputs: []Edge{src},
-		Metadata: internalMeta(fmt.Sprintf("squash %s: %s", lines, what), pb.CapFileBase)}
+	layers := addMerge(g, stepLayers(g, steps, r.first, r.last), fmt.Sprintf("squash %s: the run's layers", lines))
+	cleared := lower
+	if lower.Node != nil {
+		cleared = addHelper(g, helper, netchange.Clear, lower, layers, Edge{}, fmt.Sprintf("squash %s: clear what the run rewrote", lines))
+	}
+	out := addHelper(g, helper, netchange.Write, cleared, layers, after, fmt.Sprintf("squash %s: write the net change", lines))
+	// With --no-cache the steps run again; so do the helpers, or their
+	// results (keyed by the content of their read-only mounts) would come
+	// from an earlier build.
+	if md := steps[r.last].node.Metadata; md != nil && md.IgnoreCache {
+		out.Node.Metadata.IgnoreCache = true
+		if cleared.Node != lower.Node {
+			cleared.Node.Metadata.IgnoreCache = true
+		}
+	}
 	if src := steps[r.first].node.Locations; len(src) > 0 {
-		n.Locations = []*pb.Location{{SourceIndex: src[0].SourceIndex, Ranges: []*pb.Range{{
+		out.Node.Locations = []*pb.Location{{SourceIndex: src[0].SourceIndex, Ranges: []*pb.Range{{
 			Start: &pb.Position{Line: int32(lines.Start)}, End: &pb.Position{Line: int32(lines.End)}}}}}
 	}
-	g.Add(n)
-	return Edge{Node: n}
+	if lower.Node == nil {
+		return out // a layer over scratch is the whole of it
+	}
+	return addDiff(g, cleared, out, fmt.Sprintf("squash %s: the net change", lines))
+}
+
+// helperImage returns the image reference the helper exec runs from, or
+// why there is none.
+func helperImage(source string) (string, string) {
+	if source == "" {
+		return "", "the frontend's own image, whose binary writes the net change in the build, is unknown (the frontend runs in-process)"
+	}
+	named, err := reference.ParseNormalizedNamed(source)
+	if err != nil {
+		return "", fmt.Sprintf("the frontend's own image %q is not an image reference: %v", source, err)
+	}
+	return reference.TagNameOnly(named).String(), ""
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/moby/buildkit/solver/pb"
-	"github.com/moby/buildkit/util/apicaps"
 	capspb "github.com/moby/buildkit/util/apicaps/pb"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -24,6 +23,9 @@ func squash(t *testing.T, p Squash, dockerfile string) (*Graph, Report) {
 	require.NoError(t, err)
 	if p.Caps == nil {
 		p.Caps = dftest.AllCaps()
+	}
+	if p.Helper == "" {
+		p.Helper = "org/optfrontend"
 	}
 	rep, err := p.Apply(context.Background(), g)
 	require.NoError(t, err)
@@ -131,7 +133,9 @@ func TestSquashAllIsOptIn(t *testing.T) {
 	require.Equal(t, 4, rep.Layers[0].Merged)
 }
 
-func TestSquashNeedsDiffAndMerge(t *testing.T) {
+// TestSquashNeedsDiffMergeAndHelper: without diff and merge ops, or
+// without the frontend's image to run the helper from, no layer changes.
+func TestSquashNeedsDiffMergeAndHelper(t *testing.T) {
 	df := "FROM debian\nRUN apt-get update\nRUN rm -rf /var/lib/apt/lists/*\n"
 	def, _ := dftest.Convert(t, df, "")
 	var caps []*capspb.APICap
@@ -141,11 +145,16 @@ func TestSquashNeedsDiffAndMerge(t *testing.T) {
 		}
 	}
 	noDiff := pb.Caps.CapSet(caps)
-	for name, caps := range map[string]*apicaps.CapSet{"unknown": nil, "no diff op": &noDiff} {
+	all := dftest.AllCaps()
+	for name, p := range map[string]Squash{
+		"unknown caps":    {Helper: "org/optfrontend"},
+		"no diff op":      {Caps: &noDiff, Helper: "org/optfrontend"},
+		"no helper image": {Caps: all},
+	} {
 		t.Run(name, func(t *testing.T) {
 			g, err := Decode(def)
 			require.NoError(t, err)
-			rep, err := Squash{Caps: caps}.Apply(context.Background(), g)
+			rep, err := p.Apply(context.Background(), g)
 			require.NoError(t, err)
 			require.Empty(t, rep.Layers)
 			require.Len(t, rep.Findings, 1)
@@ -182,4 +191,32 @@ func TestSquashGolden(t *testing.T) {
 		}
 		golden(t, filepath.Join(dir, "want.txt"), got.Bytes())
 	})
+}
+
+// TestSquashHelpersFollowNoCache: with --no-cache (every step ignores the
+// cache) the helpers that write a run's net change ignore it too, so they
+// never pair this build's states with an earlier build's results.
+func TestSquashHelpersFollowNoCache(t *testing.T) {
+	df := "FROM debian\nRUN apt-get update\nRUN rm -rf /var/lib/apt/lists/*\n"
+	for _, noCache := range []bool{false, true} {
+		def, _ := dftest.Convert(t, df, "")
+		g, err := Decode(def)
+		require.NoError(t, err)
+		for _, n := range g.Nodes() {
+			if n.Op.GetExec() != nil && n.Metadata != nil {
+				n.Metadata.IgnoreCache = noCache
+			}
+		}
+		rep, err := Squash{Caps: dftest.AllCaps(), Helper: "org/optfrontend"}.Apply(context.Background(), g)
+		require.NoError(t, err)
+		require.Len(t, rep.Layers, 1)
+		helpers := 0
+		for _, n := range g.Nodes() {
+			if e := n.Op.GetExec(); e != nil && e.Meta.Args[0] == "/bin/optfrontend" {
+				helpers++
+				require.Equal(t, noCache, n.Metadata.IgnoreCache, "%v", e.Meta.Args)
+			}
+		}
+		require.Equal(t, 2, helpers)
+	}
 }

@@ -12,12 +12,22 @@ import (
 	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto"
 
 	"github.com/org/optfrontend/frontend"
+	"github.com/org/optfrontend/internal/netchange"
 )
 
 // version is set at link time by the image build.
 var version = "dev"
 
 func main() {
+	// The squash pass runs this binary inside the build to write a run's
+	// net change (package netchange).
+	if len(os.Args) > 1 && netchange.IsCommand(os.Args[1]) {
+		if err := netchange.Main(os.Args[1], os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "optfrontend %s: %v\n", os.Args[1], err)
+			os.Exit(1)
+		}
+		return
+	}
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
 	if *showVersion {
