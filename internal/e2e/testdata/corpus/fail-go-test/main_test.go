@@ -1,0 +1,5 @@
+package main
+
+import "testing"
+
+func TestFails(t *testing.T) { t.Fatal("boom") }
