@@ -134,7 +134,7 @@ func (c corpusCase) check(t *testing.T) string {
 		t.Logf("report: optfrontend %s: %s (line %d)", r.Pass, r.Message, r.Line)
 	}
 	if optErr != nil {
-		return "fails only with optfrontend: " + errorLine(optOut)
+		return "fails only with optfrontend: " + errorLine(optOut) + stepOutput(optOut)
 	}
 	for _, w := range c.Want {
 		if !strings.Contains(optOut, w) {
@@ -315,8 +315,39 @@ func corpusContext(t *testing.T, src string) string {
 var (
 	errorPrefix = regexp.MustCompile(`^(ERROR: failed to build: |error: )`)
 	digestNoise = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
+	refNoise    = regexp.MustCompile(`\b[0-9a-z]{25}::[0-9a-z]{25}\b`)
 	timingNoise = regexp.MustCompile(`\b\d+(\.\d+)?m?s\b`)
 )
+
+// vertexLog matches a line of a step's output in plain progress.
+var (
+	vertexLog   = regexp.MustCompile(`^#(\d+) \d+\.\d+ (.*)$`)
+	vertexError = regexp.MustCompile(`^#(\d+) ERROR`)
+)
+
+// stepOutput is the last lines the failed step printed, for a message.
+func stepOutput(out string) string {
+	lines := strings.Split(out, "\n")
+	failed := ""
+	for _, l := range lines {
+		if m := vertexError.FindStringSubmatch(l); m != nil {
+			failed = m[1]
+		}
+	}
+	var got []string
+	for _, l := range lines {
+		if m := vertexLog.FindStringSubmatch(l); m != nil && m[1] == failed {
+			got = append(got, m[2])
+		}
+	}
+	if len(got) > 3 {
+		got = got[len(got)-3:]
+	}
+	if len(got) == 0 {
+		return ""
+	}
+	return "; the step printed: " + strings.Join(got, " | ")
+}
 
 // errorLine is a failed build's final error line, normalized.
 func errorLine(out string) string {
@@ -326,6 +357,7 @@ func errorLine(out string) string {
 		if errorPrefix.MatchString(l) {
 			l = errorPrefix.ReplaceAllString(l, "")
 			l = digestNoise.ReplaceAllString(l, "sha256:…")
+			l = refNoise.ReplaceAllString(l, "…::…")
 			return timingNoise.ReplaceAllString(l, "…s")
 		}
 	}

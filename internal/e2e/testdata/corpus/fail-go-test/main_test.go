@@ -1,5 +1,0 @@
-package main
-
-import "testing"
-
-func TestFails(t *testing.T) { t.Fatal("boom") }
