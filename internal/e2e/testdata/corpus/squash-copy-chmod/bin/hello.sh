@@ -1,2 +1,2 @@
 #!/bin/sh
-echo hello
+echo hello from the corpus
