@@ -1,0 +1,387 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/stretchr/testify/require"
+)
+
+// corpusCase is one directory of testdata/corpus: a Dockerfile, its
+// context and case.json.
+type corpusCase struct {
+	Name string `json:"-"`
+	Dir  string `json:"-"`
+	// Guards says, in one line, what bug class the case guards against.
+	Guards string `json:"guards"`
+	// Outcome is "same" (both build, and the images are equivalent) or
+	// "bothfail" (both fail, with the same error).
+	Outcome string `json:"outcome"`
+	// Run is a command run in each image with --network=none, as the
+	// image's user in its working directory: shell form, or exec form
+	// when it starts with "[".
+	Run string `json:"run,omitempty"`
+	// Want lists text the optimized build's output must hold (a report
+	// or check that must fire).
+	Want []string `json:"want,omitempty"`
+	// Known is the issue that tracks the defect this case shows today:
+	// the test then requires the defect to be there still, so that it
+	// says when a fix lands.
+	Known int `json:"known,omitempty"`
+}
+
+// corpusParallel is how many cases build at once.
+const corpusParallel = 2
+
+// TestCorpus builds every case of the differential corpus with the stock
+// frontend and with optfrontend (default passes, no fallback) and requires
+// the two to agree: for "same", equivalent images (flattened filesystems
+// equal outside what the optimized build's reports name, equal config,
+// the run command passing in both); for "bothfail", the same final error.
+// A case with Known set must still show its defect.
+func TestCorpus(t *testing.T) {
+	cases := loadCorpus(t)
+	start := time.Now()
+	var same, bothfail, known, unexplained, fixed atomic.Int32
+	sem := make(chan struct{}, corpusParallel)
+	t.Run("case", func(t *testing.T) {
+		for _, c := range cases {
+			t.Run(c.Name, func(t *testing.T) {
+				t.Parallel()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				if c.Outcome == "same" {
+					same.Add(1)
+				} else {
+					bothfail.Add(1)
+				}
+				defect := c.check(t)
+				switch {
+				case c.Known != 0 && defect != "":
+					known.Add(1)
+					t.Logf("known defect (issue %d): %s", c.Known, defect)
+				case c.Known != 0:
+					fixed.Add(1)
+					t.Errorf("issue %d's defect is gone from this case: set known to 0 in %s/case.json", c.Known, c.Dir)
+				case defect != "":
+					unexplained.Add(1)
+					t.Errorf("%s (guards: %s)", defect, c.Guards)
+				}
+			})
+		}
+	})
+	line := fmt.Sprintf("corpus: %d cases, %d same, %d bothfail, %d known defects, %d unexplained", same.Load()+bothfail.Load(), same.Load(), bothfail.Load(), known.Load(), unexplained.Load())
+	if n := fixed.Load(); n > 0 {
+		line += fmt.Sprintf(", %d known defects fixed", n)
+	}
+	line += fmt.Sprintf(" (%s)", time.Since(start).Round(time.Second))
+	t.Log(line)
+	fmt.Println(line)
+}
+
+// loadCorpus reads every case directory.
+func loadCorpus(t *testing.T) []corpusCase {
+	t.Helper()
+	dirs, err := filepath.Glob("testdata/corpus/*/case.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	var cases []corpusCase
+	for _, f := range dirs {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var c corpusCase
+		require.NoError(t, json.Unmarshal(b, &c), f)
+		c.Dir, c.Name = filepath.Dir(f), filepath.Base(filepath.Dir(f))
+		require.Contains(t, []string{"same", "bothfail"}, c.Outcome, f)
+		require.NotEmpty(t, c.Guards, f)
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// check builds the case both ways and returns the first way in which
+// optfrontend disagrees with stock, or "". A case that stock itself does
+// not build as case.json says is a broken case: the test fails.
+func (c corpusCase) check(t *testing.T) string {
+	ctx := corpusContext(t, c.Dir)
+	stockRef, optRef := ref("corpus/"+c.Name+":stock"), ref("corpus/"+c.Name+":optimized")
+	stockOut, stockErr := run(t.Context(), "", "buildctl", stockArgs(ctx, stockRef)...)
+	if c.Outcome == "same" {
+		require.NoError(t, stockErr, "stock fails to build a case that must build:\n%s", tail(stockOut, 30))
+		if c.Run != "" {
+			// Before the optimized build, which shares the builder.
+			out, err := runIn(t, stockRef, c.Run, false)
+			require.NoError(t, err, "the run command fails in stock's image:\n%s", tail(out, 20))
+		}
+	}
+	optOut, optErr := run(t.Context(), "", "buildx", "build", "--progress=plain",
+		"--build-arg", "BUILDKIT_OPT_FALLBACK=off",
+		"--output", "type=image,name="+optRef+",push=true", ctx)
+	if c.Outcome == "bothfail" {
+		require.Error(t, stockErr, "stock builds a case that must fail:\n%s", tail(stockOut, 20))
+		if optErr == nil {
+			return "optfrontend builds what stock cannot: " + errorLine(stockOut)
+		}
+		if s, o := errorLine(stockOut), errorLine(optOut); s != o {
+			return fmt.Sprintf("the error differs:\n  stock:     %s\n  optimized: %s", s, o)
+		}
+		return ""
+	}
+	for _, r := range reports(optOut) {
+		t.Logf("report: optfrontend %s: %s (line %d)", r.Pass, r.Message, r.Line)
+	}
+	if optErr != nil {
+		return "fails only with optfrontend: " + errorLine(optOut) + stepOutput(optOut)
+	}
+	for _, w := range c.Want {
+		if !strings.Contains(optOut, w) {
+			return fmt.Sprintf("the optimized build's output lacks %q", w)
+		}
+	}
+	stockImg, optImg := image(t, stockRef, nil), image(t, optRef, nil)
+	if d := configDiff(t, stockImg, optImg); d != "" {
+		return d
+	}
+	if d := c.fsDiff(t, ctx, optOut, stockImg, optImg); d != "" {
+		return d
+	}
+	if c.Run == "" {
+		return ""
+	}
+	if out, err := runIn(t, optRef, c.Run, false); err != nil {
+		return "the run command fails in the optimized image: " + errorLine(out) + stepOutput(out)
+	}
+	// The layer passes make snapshots of their own on the builder that
+	// stock's image then runs on: it must still run as it did.
+	if strings.Contains(optOut, "optfrontend squash: exported") || strings.Contains(optOut, "optfrontend buildtools: left") {
+		if out, err := runIn(t, stockRef, c.Run, true); err != nil {
+			return "after the optimized build, stock's image no longer runs on the same builder: " + errorLine(out) + stepOutput(out)
+		}
+	}
+	return ""
+}
+
+// stockArgs are stockBuild's, for a build that may fail.
+func stockArgs(dir, image string) []string {
+	return []string{"build", "--frontend", "dockerfile.v0", "--opt", "cmdline=stock",
+		"--local", "context=" + dir, "--local", "dockerfile=" + dir,
+		"--output", "type=image,name=" + image + ",push=true"}
+}
+
+// configDiff compares what a container of each image runs with.
+func configDiff(t *testing.T, stockImg, optImg v1.Image) string {
+	t.Helper()
+	s, o := comparableConfig(t, stockImg).Config, comparableConfig(t, optImg).Config
+	for _, f := range []struct {
+		name string
+		a, b any
+	}{
+		{"Env", s.Env, o.Env}, {"Entrypoint", s.Entrypoint, o.Entrypoint}, {"Cmd", s.Cmd, o.Cmd},
+		{"User", s.User, o.User}, {"WorkingDir", s.WorkingDir, o.WorkingDir},
+	} {
+		if fmt.Sprint(f.a) != fmt.Sprint(f.b) {
+			return fmt.Sprintf("image config %s differs: stock %v, optimized %v", f.name, f.a, f.b)
+		}
+	}
+	return ""
+}
+
+// fsDiff compares the flattened filesystems and returns the first
+// difference that no report explains, or a report that is not true.
+func (c corpusCase) fsDiff(t *testing.T, ctx, optOut string, stockImg, optImg v1.Image) string {
+	t.Helper()
+	if sameLayers(t, stockImg, optImg) {
+		return ""
+	}
+	stock, opt := filesystem(t, stockImg), filesystem(t, optImg)
+	resolveHardlinks(t, stockImg, stock)
+	resolveHardlinks(t, optImg, opt)
+	a := allowed(t, ctx, optOut, droppedPaths(t, stockImg, optImg))
+	if u := a.untrue(opt); len(u) > 0 {
+		return "a report is not true: " + u[0]
+	}
+	var left []string
+	for _, p := range diffPaths(stock, opt) {
+		if !a.explains(p, stock, opt) && !workCounter.MatchString(p) && !dayStamped.MatchString(p) {
+			left = append(left, p)
+		}
+	}
+	if len(left) == 0 {
+		return ""
+	}
+	// What differs between two stock builds is the steps', not the passes'.
+	againRef := ref("corpus/" + c.Name + ":stock-again")
+	stockBuild(t, ctx, againRef, "--no-cache")
+	againImg := image(t, againRef, nil)
+	again := filesystem(t, againImg)
+	resolveHardlinks(t, againImg, again)
+	noise := diffPaths(stock, again)
+	left = slices.DeleteFunc(left, func(p string) bool { return slices.Contains(noise, p) })
+	if len(left) == 0 {
+		return ""
+	}
+	p := left[0]
+	return fmt.Sprintf("%d paths differ outside what the reports name; first %s: stock %s, optimized %s",
+		len(left), p, describe(stock, p), describe(opt, p))
+}
+
+// sameLayers tells whether two images have the same layers, and so the
+// same filesystem.
+func sameLayers(t *testing.T, a, b v1.Image) bool {
+	t.Helper()
+	ma, err := a.Manifest()
+	require.NoError(t, err)
+	mb, err := b.Manifest()
+	require.NoError(t, err)
+	if len(ma.Layers) != len(mb.Layers) {
+		return false
+	}
+	for i := range ma.Layers {
+		if ma.Layers[i].Digest != mb.Layers[i].Digest {
+			return false
+		}
+	}
+	return true
+}
+
+// describe says what an image has at p, for a failure message.
+func describe(fs map[string]fileEntry, p string) string {
+	e, ok := fs[p]
+	if !ok {
+		return "absent"
+	}
+	s := fmt.Sprintf("type %c mode %o uid %d gid %d size %d", e.Type, e.Mode, e.UID, e.GID, e.Size)
+	if e.Link != "" {
+		s += " link " + e.Link
+	}
+	if e.SHA256 != "" {
+		s += " sha256 " + e.SHA256[:12]
+	}
+	return s
+}
+
+// runIn runs a case's command in an image, as smoke does: a stage FROM
+// the image, without network; noCache runs it even if it ran before.
+func runIn(t *testing.T, image, cmd string, noCache bool) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM app\nRUN --network=none "+cmd+"\n"), 0o644))
+	args := []string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+		"--local", "context=" + dir, "--local", "dockerfile=" + dir,
+		"--opt", "context:app=docker-image://" + image}
+	if noCache {
+		args = append(args, "--no-cache")
+	}
+	return run(t.Context(), "", "buildctl", args...)
+}
+
+// corpusContext copies a case directory to a temporary one, as a
+// checkout holds it: case.json left out, and a path element dot-git named
+// .git (Git cannot store a .git directory in a repository).
+func corpusContext(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil || rel == "." || rel == "case.json" {
+			return err
+		}
+		parts := strings.Split(rel, string(filepath.Separator))
+		for i, el := range parts {
+			if el == "dot-git" {
+				parts[i] = ".git"
+			}
+		}
+		target := filepath.Join(dst, filepath.Join(parts...))
+		info, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case d.IsDir():
+			return os.MkdirAll(target, info.Mode().Perm())
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(target, b, info.Mode().Perm())
+		}
+	})
+	require.NoError(t, err)
+	return dst
+}
+
+// errorNoise is what differs between two runs of the same failing build,
+// or between buildctl's and buildx's way of printing an error: vertex
+// digests, timings, and the client's own prefix.
+var (
+	errorPrefix = regexp.MustCompile(`^(ERROR: failed to build: |error: )`)
+	digestNoise = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
+	refNoise    = regexp.MustCompile(`\b[0-9a-z]{25}::[0-9a-z]{25}\b`)
+	timingNoise = regexp.MustCompile(`\b\d+(\.\d+)?m?s\b`)
+)
+
+// vertexLog matches a line of a step's output in plain progress.
+var (
+	vertexLog   = regexp.MustCompile(`^#(\d+) \d+\.\d+ (.*)$`)
+	vertexError = regexp.MustCompile(`^#(\d+) ERROR`)
+)
+
+// stepOutput is the last lines the failed step printed, for a message.
+func stepOutput(out string) string {
+	lines := strings.Split(out, "\n")
+	failed := ""
+	for _, l := range lines {
+		if m := vertexError.FindStringSubmatch(l); m != nil {
+			failed = m[1]
+		}
+	}
+	var got []string
+	for _, l := range lines {
+		if m := vertexLog.FindStringSubmatch(l); m != nil && m[1] == failed {
+			got = append(got, m[2])
+		}
+	}
+	if len(got) > 3 {
+		got = got[len(got)-3:]
+	}
+	if len(got) == 0 {
+		return ""
+	}
+	return "; the step printed: " + strings.Join(got, " | ")
+}
+
+// errorLine is a failed build's final error line, normalized.
+func errorLine(out string) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if errorPrefix.MatchString(l) {
+			l = errorPrefix.ReplaceAllString(l, "")
+			l = digestNoise.ReplaceAllString(l, "sha256:…")
+			l = refNoise.ReplaceAllString(l, "…::…")
+			return timingNoise.ReplaceAllString(l, "…s")
+		}
+	}
+	return tail(out, 1)
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo 'FAIL: test_addition' >&2
+exit 1
