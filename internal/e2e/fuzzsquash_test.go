@@ -20,17 +20,19 @@ import (
 // optfrontend with every run of the target stage squashed into one layer;
 // the flattened filesystems must be equal (content, type, mode, owner,
 // link target, xattrs, hard links; not mtimes) and two --no-cache builds
-// must give one digest. OPTFRONTEND_FUZZ_N cases (default 6, the slice
-// `make test` runs) from OPTFRONTEND_FUZZ_SEED (default 17); case i is
-// dfgen's seed SEED+i, so `OPTFRONTEND_FUZZ_SEED=SEED+i OPTFRONTEND_FUZZ_N=1`
-// runs it alone; OPTFRONTEND_FUZZ_DOCKERFILE=path runs one hand-written
-// Dockerfile (no context files) instead. `make fuzz-squash N=500 SEED=...`
-// is the long run.
+// must give one digest.
+//
+// OPTFRONTEND_FUZZ_N cases (default 6, the slice `make test` runs) from
+// OPTFRONTEND_FUZZ_SEED (default 1014, whose six cases use every operation
+// kind); case i is dfgen's seed SEED+i, so `OPTFRONTEND_FUZZ_SEED=SEED+i
+// OPTFRONTEND_FUZZ_N=1` runs it alone. OPTFRONTEND_FUZZ_DOCKERFILE=path runs
+// one hand-written Dockerfile (no context files) instead. Cases build
+// OPTFRONTEND_FUZZ_PARALLEL at a time (default 2). `make fuzz-squash N=500
+// SEED=...` is the long run.
 
 const (
 	fuzzDefaultN    = 6
-	fuzzDefaultSeed = 17
-	fuzzParallel    = 2
+	fuzzDefaultSeed = 1014
 	// fuzzEpoch pins SOURCE_DATE_EPOCH (2025-01-01), and the exporter's
 	// rewrite-timestamp clamps the layers' mtimes to it, so that two
 	// stock builds give one digest and the digest test is fair.
@@ -58,6 +60,7 @@ func (r fuzzResult) differs() bool { return r.optErr != "" || r.ndiff > 0 }
 func TestFuzzSquash(t *testing.T) {
 	n := envInt(t, "OPTFRONTEND_FUZZ_N", fuzzDefaultN)
 	seed := int64(envInt(t, "OPTFRONTEND_FUZZ_SEED", fuzzDefaultSeed))
+	parallel := envInt(t, "OPTFRONTEND_FUZZ_PARALLEL", 2)
 	cases := make([]dfgen.Case, n)
 	for i := range cases {
 		cases[i] = dfgen.Generate(seed+int64(i), dfgen.Options{})
@@ -68,10 +71,10 @@ func TestFuzzSquash(t *testing.T) {
 		require.NoError(t, err)
 		n, cases = 1, []dfgen.Case{{Seed: seed, Dockerfile: strings.TrimPrefix(string(df), "# syntax=org/optfrontend\n")}}
 	}
-	t.Logf("fuzz-squash: seed %d, %d cases, %d at a time", seed, n, fuzzParallel)
+	t.Logf("fuzz-squash: seed %d, %d cases, %d at a time", seed, n, parallel)
 	results := make([]fuzzResult, n)
 	start := time.Now()
-	sem := make(chan struct{}, fuzzParallel)
+	sem := make(chan struct{}, parallel)
 	t.Run("cases", func(t *testing.T) {
 		for i := range n {
 			t.Run(fmt.Sprintf("case%d", i), func(t *testing.T) {
@@ -109,7 +112,7 @@ func TestFuzzSquash(t *testing.T) {
 		}
 	}
 	t.Logf("fuzz-squash: %.1f s per case (4 builds; %.1f s of builds per case, %d at a time)",
-		wall.Seconds()/float64(n), build.Seconds()/float64(n), fuzzParallel)
+		wall.Seconds()/float64(n), build.Seconds()/float64(n), parallel)
 	if links > 0 {
 		t.Logf("fuzz-squash: %d cases where the squashed image keeps hard links to lower-layer files that stock's layers write as copies (not counted)", links)
 	}
