@@ -9,7 +9,7 @@ ENV := source $(CACHE)/env
 EXAMPLE ?= flask
 ROUNDS ?= 1
 
-.PHONY: up down frontend-image demo compare explain test conformance conformance-quick
+.PHONY: up down frontend-image demo compare explain test conformance conformance-quick fuzz-squash
 
 up:
 	bash internal/testbed/up
@@ -52,3 +52,18 @@ conformance: up
 
 conformance-quick: up
 	$(ENV) && bash internal/conformance/run --quick
+
+# Issue 17's differential fuzzer for the squash pass, the long run: N random
+# Dockerfiles of file operations from SEED (case i is generator seed SEED+i),
+# each built by the stock frontend and with BUILDKIT_OPT_SQUASH=true, the
+# flattened filesystems compared, and every case built twice with --no-cache
+# for the digest. `make test` runs 6 cases. The full output is kept in
+# $(CACHE)/logs/fuzz-squash.log; the last line is the summary.
+N ?= 500
+SEED ?= 1014
+fuzz-squash: up
+	$(ENV) && set -o pipefail && mkdir -p $(CACHE)/logs && \
+		OPTFRONTEND_FUZZ_N=$(N) OPTFRONTEND_FUZZ_SEED=$(SEED) \
+		go test -count=1 -v -timeout 0 -run '^TestFuzzSquash$$' ./internal/e2e/ 2>&1 | \
+		grep -v -e '^=== ' -e '--- PASS: TestFuzzSquash/' | tee $(CACHE)/logs/fuzz-squash.log; \
+		rc=$$?; grep -o 'fuzz-squash: [0-9]* cases.*' $(CACHE)/logs/fuzz-squash.log | tail -n 1; exit $$rc
