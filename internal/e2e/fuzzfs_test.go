@@ -17,12 +17,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// exactEntry is what the squash fuzzer compares of a path: fileEntry's
+// linkedEntry is what the squash fuzzer compares of a path: fileEntry's
 // fields, the xattrs, and which other paths share the inode. A hard link
 // reads as the file it links to. mutate.Extract, which filesystem uses,
 // keeps neither hard-link identity across layers nor opaque directories,
 // so exactFilesystem applies the layers itself.
-type exactEntry struct {
+type linkedEntry struct {
 	Type     byte
 	Mode     int64
 	UID, GID int
@@ -33,7 +33,7 @@ type exactEntry struct {
 	Peers    string // the other paths of its inode, sorted
 }
 
-func (e exactEntry) String() string {
+func (e linkedEntry) String() string {
 	s := fmt.Sprintf("type=%c mode=%o uid=%d gid=%d", e.Type, e.Mode, e.UID, e.GID)
 	switch e.Type {
 	case tar.TypeReg:
@@ -55,7 +55,7 @@ func (e exactEntry) String() string {
 }
 
 // peersDiff names the hard links only one side has, "" when none.
-func peersDiff(stock, opt exactEntry) string {
+func peersDiff(stock, opt linkedEntry) string {
 	a, b := strings.Split(stock.Peers, ","), strings.Split(opt.Peers, ",")
 	var onlyA, onlyB []string
 	for _, p := range a {
@@ -82,11 +82,11 @@ func abbrev(ps []string) []string {
 }
 
 // inodeState is one inode of the filesystem being built from the layers.
-type inodeState struct{ e exactEntry }
+type inodeState struct{ e linkedEntry }
 
 // exactFilesystem applies an image's layers in order, with whiteouts,
 // opaque directories and hard links, and returns every path's entry.
-func exactFilesystem(t testing.TB, img v1.Image) map[string]exactEntry {
+func exactFilesystem(t testing.TB, img v1.Image) map[string]linkedEntry {
 	t.Helper()
 	layers, err := img.Layers()
 	require.NoError(t, err)
@@ -102,7 +102,7 @@ func exactFilesystem(t testing.TB, img v1.Image) map[string]exactEntry {
 	for p, n := range fs {
 		groups[n] = append(groups[n], p)
 	}
-	out := make(map[string]exactEntry, len(fs))
+	out := make(map[string]linkedEntry, len(fs))
 	for p, n := range fs {
 		e := n.e
 		if g := groups[n]; len(g) > 1 {
@@ -160,7 +160,7 @@ func applyLayer(fs map[string]*inodeState, tr *tar.Reader) error {
 			added[p] = true
 			continue
 		}
-		e := exactEntry{Type: h.Typeflag, Mode: h.Mode, UID: h.Uid, GID: h.Gid, Link: h.Linkname, Xattrs: xattrs(h)}
+		e := linkedEntry{Type: h.Typeflag, Mode: h.Mode, UID: h.Uid, GID: h.Gid, Link: h.Linkname, Xattrs: xattrs(h)}
 		if h.Typeflag == tar.TypeReg {
 			sum := sha256.New()
 			n, err := io.Copy(sum, tr)
@@ -190,7 +190,7 @@ func xattrs(h *tar.Header) string {
 // (BuildKit's overlay differ leaves out the unchanged source), so a
 // squashed layer that keeps the link the build made is not a difference;
 // one that loses a link stock has is.
-func exactDiff(a, b map[string]exactEntry) (diff, moreLinks []string) {
+func exactDiff(a, b map[string]linkedEntry) (diff, moreLinks []string) {
 	for p, ea := range a {
 		eb, ok := b[p]
 		switch {
@@ -213,7 +213,7 @@ func exactDiff(a, b map[string]exactEntry) (diff, moreLinks []string) {
 	return diff, moreLinks
 }
 
-func withoutPeers(e exactEntry) exactEntry {
+func withoutPeers(e linkedEntry) linkedEntry {
 	e.Peers = ""
 	return e
 }

@@ -167,7 +167,7 @@ func fuzzCase(t *testing.T, seed int64, i int, c dfgen.Case) fuzzResult {
 	paths, links := exactDiff(a, b)
 	r.ndiff, r.moreLinks = len(paths), len(links)
 	for _, p := range paths[:min(20, len(paths))] {
-		d := fmt.Sprintf("  %s\n    stock:     %s\n    optimized: %s", p, describe(a, p), describe(b, p))
+		d := fmt.Sprintf("  %s\n    stock:     %s\n    optimized: %s", p, describeExact(a, p), describeExact(b, p))
 		if links := peersDiff(a[p], b[p]); links != "" {
 			d += "\n    " + links
 		}
@@ -177,7 +177,7 @@ func fuzzCase(t *testing.T, seed int64, i int, c dfgen.Case) fuzzResult {
 	return r
 }
 
-func describe(fs map[string]exactEntry, p string) string {
+func describeExact(fs map[string]linkedEntry, p string) string {
 	if e, ok := fs[p]; ok {
 		return e.String()
 	}
