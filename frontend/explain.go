@@ -11,8 +11,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	bkfrontend "github.com/moby/buildkit/frontend"
+	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/solver/pb"
 

@@ -29,8 +29,8 @@ func ContextNoise() []string {
 }
 
 // ContextFilter keeps what a build context without a .dockerignore should
-// not send to the builder: Python and tool caches and virtualenvs always,
-// and version-control directories unless a step may read them. Only the
+// not send to the builder: Python and tool caches and virtualenvs, and
+// version-control directories, each unless a step may read them. Only the
 // main context is filtered, and only when it has no .dockerignore (the
 // local source then carries no exclude patterns): a .dockerignore is the
 // user's own choice of what to send. Switch it off with
@@ -55,10 +55,18 @@ func (p ContextFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 		rep.Findings = append(rep.Findings, Finding{Node: sources[0], Message: "sent the whole context: the builder cannot exclude paths from it"})
 		return rep, nil
 	}
-	patterns := cacheDirs
-	keepVCS := readsVCS(g)
+	var patterns []string
+	keepVCS, keepNoise := readsVCS(g), readsNoise(g)
 	if keepVCS == "" {
-		patterns = append(append([]string{}, vcsDirs...), cacheDirs...)
+		patterns = append(patterns, vcsDirs...)
+	}
+	if keepNoise == "" {
+		patterns = append(patterns, cacheDirs...)
+	}
+	if len(patterns) == 0 {
+		rep.Findings = append(rep.Findings, Finding{Node: firstUser(g, sources), Message: fmt.Sprintf(
+			"the context has no .dockerignore, but is sent whole: sending version-control directories: %s; sending tool caches and virtualenvs: %s", keepVCS, keepNoise)})
+		return rep, nil
 	}
 	dt, err := json.Marshal(patterns)
 	if err != nil {
@@ -77,6 +85,9 @@ func (p ContextFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 		"the context has no .dockerignore: not sending %s", strings.Join(patterns, " "))})
 	if keepVCS != "" {
 		rep.Findings = append(rep.Findings, Finding{Node: node, Message: "sending version-control directories: " + keepVCS})
+	}
+	if keepNoise != "" {
+		rep.Findings = append(rep.Findings, Finding{Node: node, Message: "sending tool caches and virtualenvs: " + keepNoise})
 	}
 	return rep, nil
 }

@@ -33,33 +33,38 @@ func TestContextFilter(t *testing.T) {
 	for _, tc := range []struct {
 		name, dockerfile string
 		want             []string
-		keeps            string // why the VCS directories are sent
+		keeps            string // why the VCS directories (or the caches) are sent
 	}{
 		{"install by name", "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install flask==3.0.3 && python -m pip install gunicorn\n", withVCS, ""},
 		{"npm without scripts and apt", "FROM node\nRUN apt-get update && apt-get install -y curl git\nCOPY . .\nRUN npm ci --ignore-scripts\n", withVCS, ""},
 		{"removing .git", "FROM alpine\nCOPY . /src\nRUN rm -rf /src/.git && chmod -R a+r /src\n", withVCS, ""},
 		{"files by name", "FROM alpine\nCOPY . /src\nRUN cat /src/a.txt > /b && cp /src/a.txt /c && test -f /src/.gitignore && ls /src\n", withVCS, ""},
-		{"a requirements file", "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", cacheDirs, "requirements file that may install the project"},
-		{"npm install scripts", "FROM node\nCOPY . .\nRUN npm ci\n", cacheDirs, "install scripts"},
+		{"a requirements file", "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", nil, "requirements file that may install the project"},
+		{"npm install scripts", "FROM node\nCOPY . .\nRUN npm ci\n", nil, "install scripts"},
 		{"go build stamps VCS info", "FROM golang\nCOPY . .\nRUN go mod download\nRUN go build -o /app .\n", cacheDirs, "`go build -o /app .` stamps version-control information"},
-		{"the project itself is installed", "FROM python\nCOPY . /src\nRUN pip install /src\n", cacheDirs, "installs the project"},
-		{"a build script", "FROM node\nCOPY . .\nRUN npm run build\n", cacheDirs, "runs package scripts"},
-		{"git itself", "FROM alpine\nCOPY . .\nRUN git describe > VERSION\n", cacheDirs, "`git describe` may read them"},
+		{"the project itself is installed", "FROM python\nCOPY . /src\nRUN pip install /src\n", nil, "installs the project"},
+		{"a build script", "FROM node\nCOPY . .\nRUN npm run build\n", nil, "runs package scripts"},
+		{"git itself", "FROM alpine\nCOPY . .\nRUN git describe > VERSION\n", nil, "`git describe` may read them"},
 		{"cat of .git/HEAD", "FROM alpine\nCOPY . /src\nRUN cat /src/.git/HEAD > /REVISION\n", cacheDirs, "reads /src/.git/HEAD"},
 		{"in a substitution", "FROM alpine\nCOPY . .\nRUN echo \"$(head -1 .git/HEAD)\" > /REVISION\n", cacheDirs, "reads .git/HEAD"},
-		{"a redirection", "FROM alpine\nCOPY . .\nRUN read -r ref < .git/HEAD && echo $ref > /REVISION\n", cacheDirs, "may read them"},
+		{"a redirection", "FROM alpine\nCOPY . .\nRUN read -r ref < .git/HEAD && echo $ref > /REVISION\n", nil, "may read them"},
 		{"an input redirection", "FROM alpine\nCOPY . .\nRUN cat < .git/HEAD > /REVISION\n", cacheDirs, "names them in a way this pass does not follow"},
 		{"a test", "FROM alpine\nCOPY . .\nRUN if [ -d .git ]; then echo git > /how; fi\n", cacheDirs, "reads .git"},
-		{"a dot glob", "FROM alpine\nCOPY . /src\nRUN cp -r /src/.[a-z]* /dot\n", cacheDirs, "reads /src/.[a-z]*"},
-		{"a recursive copy", "FROM alpine\nCOPY . /src\nRUN cp -a /src /copy\n", cacheDirs, "walks /src"},
-		{"an archive", "FROM alpine\nCOPY . /src\nRUN tar czf /src.tgz -C /src .\n", cacheDirs, "walks"},
-		{"a word from the build", "FROM alpine\nARG F\nCOPY . /src\nRUN cat /src/$F\n", cacheDirs, "known only when the build runs"},
-		{"a script", "FROM alpine\nCOPY . /src\nRUN sh /src/build.sh\n", cacheDirs, "runs a script"},
-		{"an unknown command", "FROM alpine\nCOPY . /src\nRUN make -C /src\n", cacheDirs, "`make -C /src` may read them"},
+		{"a dot glob", "FROM alpine\nCOPY . /src\nRUN cp -r /src/.[a-z]* /dot\n", nil, "reads /src/.[a-z]*"},
+		{"a recursive copy", "FROM alpine\nCOPY . /src\nRUN cp -a /src /copy\n", nil, "walks /src"},
+		{"an archive", "FROM alpine\nCOPY . /src\nRUN tar czf /src.tgz -C /src .\n", nil, "walks"},
+		{"a word from the build", "FROM alpine\nARG F\nCOPY . /src\nRUN cat /src/$F\n", nil, "known only when the build runs"},
+		{"a script", "FROM alpine\nCOPY . /src\nRUN sh /src/build.sh\n", nil, "runs a script"},
+		{"an unknown command", "FROM alpine\nCOPY . /src\nRUN make -C /src\n", nil, "`make -C /src` may read them"},
 		{"COPY of .git/HEAD", "FROM alpine\nCOPY . /src\nCOPY .git/HEAD /REVISION\n", cacheDirs, "a copy of /.git/HEAD takes them"},
 		{"COPY of a glob", "FROM alpine\nCOPY .g* /vcs/\n", cacheDirs, "a copy of /.g* takes them"},
 		{"COPY from a stage", "FROM alpine AS b\nCOPY . /src\nFROM alpine\nCOPY --from=b /src/.git /git\n", cacheDirs, "a copy of /src/.git takes them"},
 		{"a bind mount", "FROM alpine\nRUN --mount=type=bind,source=.git,target=/g echo hi\nCOPY . /src\n", cacheDirs, "the mount of /.git at /g"},
+		// The tool caches and virtualenvs are kept in by the same rule.
+		{"cat of .tox", "FROM alpine\nCOPY . .\nRUN cat .tox/report.txt > /report.txt\n", vcsDirs, "reads .tox/report.txt"},
+		{"COPY of .venv", "FROM alpine\nCOPY .venv /venv\n", vcsDirs, "a copy of /.venv takes them"},
+		{"a pyc by name", "FROM alpine\nCOPY . /src\nRUN cp /src/app.pyc /app.pyc\n", vcsDirs, "reads /src/app.pyc"},
+		{"a shell glob of non-dot names", "FROM alpine\nCOPY . /src\nRUN cat /src/*/x.txt\n", vcsDirs, "reads /src/*/x.txt"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			def, _ := dftest.Convert(t, tc.dockerfile, "")
@@ -69,6 +74,14 @@ func TestContextFilter(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, g.Validate())
 			require.Equal(t, tc.want, contextExcludes(t, g))
+			if tc.want == nil {
+				// Both kinds are read: the context is sent whole, and the
+				// report says why.
+				require.Len(t, rep.Findings, 1)
+				require.False(t, rep.Findings[0].Changed)
+				require.Contains(t, rep.Findings[0].Message, tc.keeps)
+				return
+			}
 			require.True(t, rep.Findings[0].Changed)
 			require.NotEmpty(t, rep.Findings[0].Node.Locations, "the report names the COPY's line")
 			if tc.keeps != "" {

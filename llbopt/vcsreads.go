@@ -12,28 +12,55 @@ import (
 	"github.com/org/optfrontend/llbopt/pkgcache"
 )
 
-// vcsNames are the names of version-control directories.
-var vcsNames = []string{".git", ".hg", ".svn"}
+// dirSet is a kind of context directory the contextfilter pass keeps out,
+// and what a step must do to read one.
+type dirSet struct {
+	// names are the names, or name patterns (*.pyc), of its members.
+	names []string
+	// mention finds a member's name as a path element in any text.
+	mention *regexp.Regexp
+	// goReads is whether go build reads them (it stamps VCS information;
+	// it never reads directories whose names start with . or _).
+	goReads bool
+}
 
-// vcsMention finds a version-control directory's name as a path element
-// in any text: .git, .git/HEAD, /src/.hg, but not .gitignore.
-var vcsMention = regexp.MustCompile(`(^|[^A-Za-z0-9_.-])\.(git|hg|svn)($|[^A-Za-z0-9_.-])`)
+// vcsSet is the version-control directories.
+var vcsSet = dirSet{
+	names: []string{".git", ".hg", ".svn"},
+	// .git, .git/HEAD, /src/.hg, but not .gitignore.
+	mention: regexp.MustCompile(`(^|[^A-Za-z0-9_.-])\.(git|hg|svn)($|[^A-Za-z0-9_.-])`),
+	goReads: true,
+}
+
+// noiseSet is Python's and its tools' caches and virtualenvs.
+var noiseSet = dirSet{
+	names:   []string{"__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".venv"},
+	mention: regexp.MustCompile(`(^|[^A-Za-z0-9_.-])(__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.venv)($|[^A-Za-z0-9_.-])|[A-Za-z0-9_]\.pyc($|[^A-Za-z0-9_.-])`),
+}
 
 // readsVCS says why a step of the graph may read version-control
-// directories, "" when none can. Anything the pass does not fully
+// directories, "" when none can.
+func readsVCS(g *Graph) string { return vcsSet.readBy(g) }
+
+// readsNoise says why a step of the graph may read the tool caches or
+// virtualenvs of the context by name, "" when none can.
+func readsNoise(g *Graph) string { return noiseSet.readBy(g) }
+
+// readBy says why a step of the graph may read members of the set, ""
+// when none can. Anything the pass does not fully
 // understand counts as a read: a script it cannot parse, a command it does
 // not know, a word known only when the build runs, a glob that may match
 // them, any mention of them that no command it knows accounts for (a
 // redirection, a here-document), and every copy or bind mount whose
 // source names them or may match them.
-func readsVCS(g *Graph) string {
+func (d dirSet) readBy(g *Graph) string {
 	for _, n := range g.Nodes() {
 		why := ""
 		switch {
 		case n.Op.GetExec() != nil && n.Op.GetExec().Meta != nil:
-			why = execReadsVCS(n.Op.GetExec())
+			why = d.execReads(n.Op.GetExec())
 		case n.Op.GetFile() != nil:
-			why = fileReadsVCS(n.Op.GetFile())
+			why = d.fileReads(n.Op.GetFile())
 		}
 		if why == "" {
 			continue
@@ -46,19 +73,19 @@ func readsVCS(g *Graph) string {
 	return ""
 }
 
-// fileReadsVCS says why a file op's copies may take version-control files
-// by name: a source or include pattern that names or may match them.
-func fileReadsVCS(f *pb.FileOp) string {
+// fileReads says why a file op's copies may take members by name: a
+// source or include pattern that names or may match them.
+func (d dirSet) fileReads(f *pb.FileOp) string {
 	for _, a := range f.Actions {
 		cp := a.GetCopy()
 		if cp == nil {
 			continue
 		}
-		if patternMayNameVCS(cp.Src, false) {
+		if d.patternMayName(cp.Src, false) {
 			return fmt.Sprintf("a copy of %s takes them", cp.Src)
 		}
 		for _, p := range cp.IncludePatterns {
-			if patternMayNameVCS(p, false) {
+			if d.patternMayName(p, false) {
 				return fmt.Sprintf("a copy including %s may take them", p)
 			}
 		}
@@ -66,10 +93,10 @@ func fileReadsVCS(f *pb.FileOp) string {
 	return ""
 }
 
-// execReadsVCS says why a RUN may read version-control directories.
-func execReadsVCS(exec *pb.ExecOp) string {
+// execReads says why a RUN may read members.
+func (d dirSet) execReads(exec *pb.ExecOp) string {
 	for _, m := range exec.Mounts {
-		if m.MountType == pb.MountType_BIND && m.Dest != pb.RootMount && patternMayNameVCS(m.Selector, false) {
+		if m.MountType == pb.MountType_BIND && m.Dest != pb.RootMount && d.patternMayName(m.Selector, false) {
 			return fmt.Sprintf("the mount of %s at %s reads them", m.Selector, m.Dest)
 		}
 	}
@@ -79,18 +106,18 @@ func execReadsVCS(exec *pb.ExecOp) string {
 	}
 	accounted := 0
 	for _, c := range cmds {
-		if why := vcsReader(c); why != "" {
+		if why := d.reader(c); why != "" {
 			return fmt.Sprintf("`%s` %s", c.Text, why)
 		}
 		if changesOnly[c.Name] {
 			for _, a := range c.Args {
-				accounted += len(vcsMention.FindAllStringIndex(a, -1))
+				accounted += len(d.mention.FindAllStringIndex(a, -1))
 			}
 		}
 	}
 	mentions := 0
 	for _, a := range exec.Meta.Args {
-		mentions += len(vcsMention.FindAllStringIndex(a, -1))
+		mentions += len(d.mention.FindAllStringIndex(a, -1))
 	}
 	if mentions > accounted {
 		return "names them in a way this pass does not follow (a redirection, a here-document), so may read them"
@@ -98,22 +125,30 @@ func execReadsVCS(exec *pb.ExecOp) string {
 	return ""
 }
 
-// patternMayNameVCS tells whether a path or pattern names a
-// version-control directory or something in one, or has an element that
-// may match one. shell is set for a shell glob, whose * does not match a
-// leading dot; BuildKit's copy patterns match it.
-func patternMayNameVCS(p string, shell bool) bool {
+// patternMayName tells whether a path or pattern names a member or
+// something in one, or has an element that may match one. shell is set
+// for a shell glob, whose * does not match a leading dot; BuildKit's copy
+// patterns match it.
+func (d dirSet) patternMayName(p string, shell bool) bool {
 	for _, el := range strings.Split(p, "/") {
-		if slices.Contains(vcsNames, el) {
-			return true
+		for _, v := range d.names {
+			if ok, err := path.Match(v, el); ok || err != nil {
+				return true // el is a member (a name, or a name the pattern takes)
+			}
 		}
-		if !strings.ContainsAny(el, "*?[") || shell && !strings.HasPrefix(el, ".") {
+		if !strings.ContainsAny(el, "*?[") {
 			continue
 		}
 		if el == "**" {
 			return true
 		}
-		for _, v := range vcsNames {
+		for _, v := range d.names {
+			if shell && !strings.HasPrefix(el, ".") && strings.HasPrefix(v, ".") {
+				continue // a shell glob's leading wildcard does not match a leading dot
+			}
+			if strings.ContainsAny(v, "*?[") {
+				v = strings.NewReplacer("*", "x", "?", "x").Replace(v) // a name the member pattern takes
+			}
 			if ok, err := path.Match(el, v); ok || err != nil {
 				return true
 			}
@@ -165,8 +200,8 @@ func anyFlag(names ...string) func([]string) bool {
 	}
 }
 
-// vcsReader says why a command may read version-control directories.
-func vcsReader(c pkgcache.Command) string {
+// reader says why a command may read members.
+func (d dirSet) reader(c pkgcache.Command) string {
 	sub := ""
 	if ops := operandsOf(c); len(ops) > 0 {
 		sub = ops[0].val
@@ -175,7 +210,7 @@ func vcsReader(c pkgcache.Command) string {
 		return ""
 	}
 	if recurse, ok := pathReaders[c.Name]; ok {
-		return pathReader(c, recurse)
+		return d.pathReader(c, recurse)
 	}
 	switch c.Name {
 	case "sh", "bash", "dash", "ash":
@@ -193,7 +228,7 @@ func vcsReader(c pkgcache.Command) string {
 		}
 		return "runs package scripts that may read them"
 	case "go":
-		if sub == "mod" && len(c.Args) > 1 && c.Args[1] == "download" || sub == "env" || sub == "version" {
+		if !d.goReads || sub == "mod" && len(c.Args) > 1 && c.Args[1] == "download" || sub == "env" || sub == "version" {
 			return ""
 		}
 		return "stamps version-control information into what it builds"
@@ -201,16 +236,16 @@ func vcsReader(c pkgcache.Command) string {
 		return pipReadsVCS(c, sub)
 	}
 	if strings.HasPrefix(c.Name, "python") && len(c.Args) > 2 && c.Args[0] == "-m" && c.Args[1] == "pip" {
-		return vcsReader(pkgcache.Command{Name: "pip", Args: c.Args[2:], Known: c.Known[2:], Text: c.Text})
+		return d.reader(pkgcache.Command{Name: "pip", Args: c.Args[2:], Known: c.Known[2:], Text: c.Text})
 	}
 	return "may read them"
 }
 
 // pathReader says why a command that reads the paths it names may read
-// version-control directories: an operand that names or may match them,
+// members: an operand that names or may match them,
 // one known only when the build runs, or any operand at all where the
 // command walks the directories it names.
-func pathReader(c pkgcache.Command, recurse func([]string) bool) string {
+func (d dirSet) pathReader(c pkgcache.Command, recurse func([]string) bool) string {
 	var flags []string
 	for i, a := range c.Args {
 		if c.Known[i] && strings.HasPrefix(a, "-") {
@@ -222,7 +257,7 @@ func pathReader(c pkgcache.Command, recurse func([]string) bool) string {
 		switch {
 		case !c.Known[i]:
 			return fmt.Sprintf("reads %s, known only when the build runs, which may name them", a)
-		case patternMayNameVCS(a, true) || vcsMention.MatchString(a):
+		case d.patternMayName(a, true) || d.mention.MatchString(a):
 			return fmt.Sprintf("reads %s", a)
 		case walks && !strings.HasPrefix(a, "-"):
 			return fmt.Sprintf("walks %s, which may hold them", a)
