@@ -183,3 +183,59 @@ func TestFallbackRunsAFailingStepOnce(t *testing.T) {
 		})
 	}
 }
+
+// layerLiar is a deliberately broken layer pass: it changes a step (an
+// env var, harmless) and claims a layer edit the image's history cannot
+// match, as a pass whose layer plan went wrong would.
+type layerLiar struct{}
+
+func (layerLiar) Name() string { return "layerliar" }
+
+func (layerLiar) Apply(_ context.Context, g *llbopt.Graph) (llbopt.Report, error) {
+	var rep llbopt.Report
+	for _, n := range g.Nodes() {
+		if exec, ok := n.Op.Op.(*pb.Op_Exec); ok {
+			exec.Exec.Meta.Env = append(exec.Exec.Meta.Env, "LAYERLIAR=1")
+			rep.Findings = append(rep.Findings, llbopt.Finding{Node: n, Message: "changed a step", Changed: true})
+			kinds := slices.Repeat([]string{"RUN"}, 50)
+			rep.Layers = append(rep.Layers, llbopt.LayerEdit{Kinds: kinds, Merged: 2})
+			return rep, nil
+		}
+	}
+	return rep, nil
+}
+
+// TestHistoryFallbackKeepsTheOtherPasses forces the history fallback: a
+// layer edit the history cannot follow is undone by solving again with
+// every pass but the one that made it, so what the other passes did (here
+// secretfilter keeping .env out of the context) stays, and the warning
+// names the pass.
+func TestHistoryFallbackKeepsTheOtherPasses(t *testing.T) {
+	dir := contextDir(t, map[string]string{
+		"Dockerfile": "FROM busybox\nCOPY . /app\nRUN echo built > /built\n",
+		".env":       "TOKEN=not-real\n",
+		"app.txt":    "app\n",
+	})
+	outs := inProcess(t, buildCase{name: "history", dir: dir, evaluate: true},
+		frontendRun{fn: frontend.BuildWith(layerLiar{})})
+	out := outs[0]
+	require.Empty(t, out.err)
+	var undone []string
+	for _, w := range out.warnings {
+		if strings.Contains(w, "undone, the image keeps the Dockerfile's layers") {
+			undone = append(undone, w)
+		}
+	}
+	require.Len(t, undone, 1, "warnings: %v", out.warnings)
+	require.Contains(t, undone[0], "optfrontend layerliar: undone")
+	// The last graph solved is the one without the layer pass: no step
+	// carries its env var, and the context still leaves .env out.
+	var again string
+	for _, dt := range out.defs {
+		if r := render(t, dt); strings.Contains(r, "echo built") && !strings.Contains(r, "LAYERLIAR") {
+			again = r
+		}
+	}
+	require.NotEmpty(t, again, "no graph was solved without the layer pass")
+	require.Contains(t, again, ".env", "the graph solved again lost secretfilter's exclude patterns")
+}
