@@ -49,7 +49,7 @@ func clearDir(target, run, rel string) error {
 			if err := clearDir(target, run, filepath.Join(rel, name)); err != nil {
 				return err
 			}
-			if err := flipSticky(filepath.Join(dir, name)); err != nil {
+			if err := flipSticky(filepath.Join(dir, name), filepath.Join(run, rel, name)); err != nil {
 				return err
 			}
 		default:
@@ -66,13 +66,16 @@ func clearDir(target, run, rel string) error {
 	return unix.UtimesNanoAt(unix.AT_FDCWD, dir, ts, unix.AT_SYMLINK_NOFOLLOW)
 }
 
-// flipSticky changes a directory's sticky bit, so that the directory
+// flipSticky gives a directory the mode the run left it (ran, the
+// directory in the run's layers) with the sticky bit flipped, so that it
 // differs in mode from what Apply gives it: the differ, which compares a
 // directory's mode and owner but not its times, then records it with the
-// times it has after the run.
-func flipSticky(dir string) error {
+// mode and times it has after the run. Flipping the bit of the mode before
+// the run instead would make the two equal when the run changed just
+// that bit (chmod 1755 of a 755 directory), and the change would be lost.
+func flipSticky(dir, ran string) error {
 	var st unix.Stat_t
-	if err := unix.Lstat(dir, &st); err != nil {
+	if err := unix.Lstat(ran, &st); err != nil {
 		return err
 	}
 	return unix.Chmod(dir, (st.Mode&0o7777)^unix.S_ISVTX)

@@ -102,3 +102,29 @@ func TestApplyMakesTheTargetEqualToAfter(t *testing.T) {
 	require.NoError(t, Apply(base, run, after))
 	require.Equal(t, describe(t, after), describe(t, base))
 }
+
+// TestClearLeavesEveryRunDirectoryDifferent: after the clear, each
+// directory the run holds must differ in mode from the mode the run left
+// it, or BuildKit's differ (which compares a directory's mode and owner,
+// not its times) would leave it out of the squashed layer. A run that only
+// sets the sticky bit (chmod 1755 of a 755 directory) is the case a flip of
+// the mode before the run would miss.
+func TestClearLeavesEveryRunDirectoryDifferent(t *testing.T) {
+	tmp := t.TempDir()
+	base, run := filepath.Join(tmp, "base"), filepath.Join(tmp, "run")
+	for _, d := range []string{"home", "spool", "plain"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(base, d), 0o755))
+		require.NoError(t, os.MkdirAll(filepath.Join(run, d), 0o755))
+	}
+	require.NoError(t, unix.Chmod(filepath.Join(base, "home"), 0o755))
+	require.NoError(t, unix.Chmod(filepath.Join(run, "home"), 0o1755)) // chmod 1755 /home
+	require.NoError(t, unix.Chmod(filepath.Join(base, "spool"), 0o1777))
+	require.NoError(t, unix.Chmod(filepath.Join(run, "spool"), 0o755)) // chmod 755 /spool
+	require.NoError(t, ClearRewritten(base, run))
+	for _, d := range []string{"home", "spool", "plain"} {
+		var cleared, ran unix.Stat_t
+		require.NoError(t, unix.Lstat(filepath.Join(base, d), &cleared))
+		require.NoError(t, unix.Lstat(filepath.Join(run, d), &ran))
+		require.NotEqual(t, ran.Mode&0o7777, cleared.Mode&0o7777, "%s keeps the run's mode after the clear", d)
+	}
+}
