@@ -63,7 +63,7 @@ N ?= 500
 SEED ?= 1014
 fuzz-squash: up
 	$(ENV) && set -o pipefail && mkdir -p $(CACHE)/logs && \
-		OPTFRONTEND_FUZZ_N=$(N) OPTFRONTEND_FUZZ_SEED=$(SEED) \
+		OPTFRONTEND_FUZZ_N=$(N) OPTFRONTEND_FUZZ_SEED=$(SEED) OPTFRONTEND_E2E_IMAGE=org/optfrontend-fuzz:latest \
 		go test -count=1 -v -timeout 0 -run '^TestFuzzSquash$$' ./internal/e2e/ 2>&1 | \
 		grep -v -e '^=== ' -e '--- PASS: TestFuzzSquash/' | tee $(CACHE)/logs/fuzz-squash.log; \
 		rc=$$?; grep -o 'fuzz-squash: [0-9]* cases.*' $(CACHE)/logs/fuzz-squash.log | tail -n 1; exit $$rc

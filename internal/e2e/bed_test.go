@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -28,7 +29,15 @@ var bed struct {
 
 // frontendImage is where TestMain pushes the frontend image built from this
 // checkout; `# syntax=org/optfrontend` resolves to it through the mirror.
-const frontendImage = "org/optfrontend:latest"
+// OPTFRONTEND_E2E_IMAGE names another repository, so that a long run (the
+// squash fuzzer) from one checkout and the tests of another do not push
+// over each other's image; only tests that write syntaxLine follow it.
+var frontendImage = cmp.Or(os.Getenv("OPTFRONTEND_E2E_IMAGE"), "org/optfrontend:latest")
+
+// syntaxLine is the `# syntax=` line that selects frontendImage.
+func syntaxLine() string {
+	return "# syntax=" + strings.TrimSuffix(frontendImage, ":latest") + "\n"
+}
 
 func TestMain(m *testing.M) {
 	if err := setup(); err != nil {

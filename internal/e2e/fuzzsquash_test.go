@@ -69,7 +69,7 @@ func TestFuzzSquash(t *testing.T) {
 		// One hand-written case (a minimized one), with no context files.
 		df, err := os.ReadFile(f)
 		require.NoError(t, err)
-		n, cases = 1, []dfgen.Case{{Seed: seed, Dockerfile: strings.TrimPrefix(string(df), "# syntax=org/optfrontend\n")}}
+		n, cases = 1, []dfgen.Case{{Seed: seed, Dockerfile: strings.TrimPrefix(string(df), syntaxLine())}}
 	}
 	t.Logf("fuzz-squash: seed %d, %d cases, %d at a time", seed, n, parallel)
 	results := make([]fuzzResult, n)
@@ -216,7 +216,7 @@ func fuzzBuild(t *testing.T, dir, name string, extra []string) (string, string, 
 // writeCase writes the Dockerfile, with optfrontend's syntax line, and the
 // context files with their modes.
 func writeCase(dir string, c dfgen.Case) error {
-	df := "# syntax=org/optfrontend\n" + c.Dockerfile
+	df := syntaxLine() + c.Dockerfile
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
 		return err
 	}
