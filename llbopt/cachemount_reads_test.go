@@ -213,7 +213,6 @@ func TestCacheMountCleanupByComputedPath(t *testing.T) {
 		{"pip install flask && $RM /tmp/x", false},
 		{"pip install flask && rm -rf /tmp/* /var/tmp/x", true},
 		{"pip install flask && rm -rf /root/.cache/pip/http", true},
-		{"pip install flask && rm -rf /root/.cache/pip", true},
 		{"pip install flask && find /usr -name '*.pyc' -delete", true},
 		{"pip install flask && rm -rf build", true},
 	} {
@@ -225,6 +224,49 @@ func TestCacheMountCleanupByComputedPath(t *testing.T) {
 				require.True(t, slices.ContainsFunc(rep.Findings, func(f Finding) bool {
 					return strings.HasPrefix(f.Message, "no cache mount for pip at /root/.cache/pip: ")
 				}), "the refusal is reported: %v", rep.Findings)
+			}
+		})
+	}
+}
+
+// TestCacheMountRemovesMountPoint: a step that removes or moves the cache
+// directory itself, or a directory above it, by any spelling, keeps no
+// mount there: the command would fail on the mount point, and dropping it
+// would leave in the image what stock's build removes (issue 16,
+// apt-rm-lists-dir). Emptying the directory is a clean-up the mount makes
+// true.
+func TestCacheMountRemovesMountPoint(t *testing.T) {
+	const apt = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y tree && "
+	for _, tc := range []struct {
+		name, df string
+		want     []string
+	}{
+		{"rm -rf of apt's lists dir", apt + "rm -rf /var/lib/apt/lists\n", []string{"2 apt-archives", "2 no apt-lists"}},
+		{"with a trailing slash", apt + "rm -rf /var/lib/apt/lists/\n", []string{"2 apt-archives", "2 no apt-lists"}},
+		{"a glob that matches the dir", apt + "rm -rf /var/lib/apt/list*\n", []string{"2 apt-archives", "2 no apt-lists"}},
+		{"a glob that matches a parent", apt + "rm -rf /var/lib/ap?\n", []string{"2 apt-archives", "2 no apt-lists"}},
+		{"relative to the working directory", "FROM debian:bookworm\nWORKDIR /var/lib/apt\nRUN apt-get update && rm -rf lists\n", []string{"3 no apt-lists"}},
+		{"both apt dirs", apt + "rm -rf /var/lib/apt/lists /var/cache/apt\n", []string{"2 no apt-archives", "2 no apt-lists"}},
+		{"find -delete of the dir", apt + "find /var/lib/apt/lists -delete\n", []string{"2 apt-archives", "2 no apt-lists"}},
+		{"rm -rf of pip's dir", "FROM python:3.12\nRUN pip install flask && rm -rf /root/.cache/pip\n", []string{"2 no pip"}},
+		{"rm -r with a tilde", "FROM python:3.12\nRUN pip install flask && rm -r ~/.cache/pip\n", []string{"2 no pip"}},
+		{"rm -r ~/.npm", "FROM node:22\nRUN npm ci && rm -r ~/.npm\n", []string{"2 no npm"}},
+		{"rmdir", "FROM node:22\nRUN npm ci && rmdir ~/.npm\n", []string{"2 no npm"}},
+		{"mv of the dir", "FROM node:22\nRUN npm ci && mv /root/.npm /tmp/npm\n", []string{"2 no npm"}},
+		{"mv into the dir", "FROM node:22\nRUN npm ci && mv /tmp/x /root/.npm/x\n", []string{"2 no npm"}},
+		{"mv out of the dir", "FROM node:22\nRUN npm ci && mv /root/.npm/_logs /logs\n", []string{"2 no npm"}},
+		// Emptying the directory, or removing elsewhere, keeps the mount.
+		{"the lists' contents", apt + "rm -rf /var/lib/apt/lists/*\n", []string{"2 apt-archives", "2 apt-lists"}},
+		{"a file inside", "FROM python:3.12\nRUN pip install flask && rm -rf /root/.cache/pip/http\n", []string{"2 pip"}},
+		{"a sibling", "FROM python:3.12\nRUN pip install flask && rm -rf /root/.cache/pipx /root/.cache/pi\n", []string{"2 pip"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, why := cacheDecisions(t, tc.df)
+			require.Equal(t, tc.want, got, "%v", why)
+			for k, msg := range why {
+				if strings.Contains(k, " no ") {
+					require.Contains(t, msg, "itself or a directory above it", k)
+				}
 			}
 		})
 	}

@@ -2,7 +2,9 @@ package llbopt
 
 import (
 	"fmt"
+	"path"
 	"slices"
+	"strings"
 
 	"github.com/moby/buildkit/solver/pb"
 
@@ -100,7 +102,7 @@ func (pl *plan) decide(n *Node, dir string) string {
 
 // localRefusal is what the exec alone says against a mount at c.Dir: a
 // mount of its own there, a command that only reads what an earlier step
-// left, a defeat that would fail once the directory is a mount.
+// left, a clean-up that removes the directory itself.
 func localRefusal(exec *pb.ExecOp, res pkgcache.Result, c pkgcache.Cache) string {
 	if m := overlappingMount(exec, c.Dir); m != nil {
 		return fmt.Sprintf("the RUN already mounts %s", m.Dest)
@@ -108,12 +110,22 @@ func localRefusal(exec *pb.ExecOp, res pkgcache.Result, c pkgcache.Cache) string
 	if c.Offline {
 		return fmt.Sprintf("`%s` only reads what an earlier step downloaded", c.Command)
 	}
+	// An rm of the directory itself (rm -rf /var/lib/apt/lists), or of a
+	// parent, cannot stay: it fails on the mount point. Nor can it go: the
+	// image would then keep a directory (the mount point, or the parent's
+	// other files) that stock's build removes. So the step keeps no mount.
 	if i := slices.IndexFunc(res.Defeats, func(d pkgcache.Defeat) bool {
-		return d.Tool == c.Tool && d.Breaks && !canFix(d.Fix)
+		return d.Tool == c.Tool && d.Breaks
 	}); i >= 0 {
-		return fmt.Sprintf("`%s` would remove the mount point (%s)", res.Defeats[i].Command, res.Defeats[i].Fix.Note)
+		return removesMountPoint(res.Defeats[i].Command, c.Dir)
 	}
 	return ""
+}
+
+// removesMountPoint is the refusal for a command that removes or moves
+// dir itself, or a directory above it.
+func removesMountPoint(cmd, dir string) string {
+	return fmt.Sprintf("`%s` removes %s itself or a directory above it: on a cache mount that fails with \"Device or resource busy\", and without it the image would keep what stock's build removes", cmd, dir)
 }
 
 // removers are the commands that remove or move the paths they are given;
@@ -122,10 +134,10 @@ func localRefusal(exec *pb.ExecOp, res pkgcache.Result, c pkgcache.Cache) string
 var removers = words("rm rmdir unlink shred mv find")
 
 // cleanupRefusal returns the first command of the step that may remove
-// or move dir, or a directory above it, by a path the pass cannot tell to
-// be elsewhere: an argument the script computes, a glob or a parent that
-// takes the mount point with it. rm of dir itself, literally, is a defeat
-// pkgcache neutralizes.
+// or move dir, or a directory above it: dir itself, a parent that takes
+// the mount point with it, a glob, an argument the script computes. Only
+// a path strictly inside dir (rm -rf /var/lib/apt/lists/*), which empties
+// the cache, or one elsewhere, is safe.
 func cleanupRefusal(cmds []pkgcache.Command, dir string) string {
 	for _, c := range cmds {
 		switch {
@@ -139,16 +151,54 @@ func cleanupRefusal(cmds []pkgcache.Command, dir string) string {
 		case !slices.Contains(removers, c.Name):
 			continue
 		}
-		_, removes := commandEffects(c)
-		for _, r := range removes {
-			exact := r == dir && c.Name != "mv" && c.Name != "find"
-			if exact || within(r, dir) || !overlaps(r, dir) {
-				continue
+		for _, t := range cleanupTargets(c) {
+			if takesMountPoint(t, dir) || c.Name == "mv" && overlaps(globBase(t), dir) {
+				// mv into the directory, or out of it, moves files
+				// between the image and the cache: not a clean-up.
+				return removesMountPoint(c.Text, dir)
 			}
-			return fmt.Sprintf("`%s` may remove %s or a directory above it, which fails with \"Device or resource busy\" once it is a mount", c.Text, dir)
 		}
 	}
 	return ""
+}
+
+// cleanupTargets are the paths a remover removes or moves, made absolute,
+// globs kept as written; "/" when one is computed or relative to a
+// directory the script computes.
+func cleanupTargets(c pkgcache.Command) []string {
+	if c.Name == "find" {
+		_, removes := commandEffects(c) // its starting points: find deletes them too
+		return removes
+	}
+	var out []string
+	for _, o := range operandsOf(c) {
+		p := o.val
+		switch {
+		case !o.known:
+			return []string{anywhere}
+		case !path.IsAbs(p) && c.Cwd == "":
+			return []string{anywhere}
+		case !path.IsAbs(p):
+			p = path.Join(c.Cwd, p)
+		}
+		out = append(out, path.Clean(p))
+	}
+	return out
+}
+
+// takesMountPoint tells whether removing target removes dir itself or a
+// directory above it. A glob counts when it may match either (dot files
+// included, which the shell would skip: the safe side).
+func takesMountPoint(target, dir string) bool {
+	if !strings.ContainsAny(target, "*?[") {
+		return target == dir || within(dir, target)
+	}
+	for a := dir; a != "/" && a != "."; a = path.Dir(a) {
+		if ok, err := path.Match(target, a); ok || err != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // contentRefusal returns the first command that names a path inside dir
