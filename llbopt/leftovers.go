@@ -95,6 +95,9 @@ func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
 				continue
 			}
 			addCaps(n, string(pb.CapFileCopyIncludeExcludePatterns))
+			if p.requireSource(cp) {
+				addCaps(n, string(pb.CapFileCopyRequiredPaths))
+			}
 			rep.Findings = append(rep.Findings, Finding{Node: n, Changed: true, Message: fmt.Sprintf(
 				"the copy of %s from another stage leaves out, wherever they are in it: %s", cp.Src, strings.Join(added, ", "))})
 		}
@@ -133,6 +136,27 @@ func leftoverPatterns(pattern, src string) []string {
 		}
 	}
 	return out
+}
+
+// requireSource makes a copy that now has exclude patterns fail as stock's
+// does when its source is missing. Without patterns, the copy's cache key
+// is the checksum of the source path, which fails with "failed to compute
+// cache key: ...: "/src": not found"; with patterns, BuildKit checksums
+// the paths the patterns keep, finds none, and the copy itself then fails
+// with "lstat /src: no such file or directory". A required path is checked
+// where the checksum is computed, with stock's very words. It is left off
+// where it could fail a copy that stock makes: a source with a trailing
+// slash (its directory header is not among the kept paths, so an empty
+// directory would have none), the root, and a glob (never a path). It
+// tells whether it required the source.
+func (p Leftovers) requireSource(cp *pb.FileActionCopy) bool {
+	src := path.Clean("/" + cp.Src)
+	if p.Caps == nil || p.Caps.Supports(pb.CapFileCopyRequiredPaths) != nil || len(cp.RequiredPaths) > 0 ||
+		src == "/" || strings.HasSuffix(cp.Src, "/") || strings.ContainsAny(cp.Src, "*?[\\") {
+		return false
+	}
+	cp.RequiredPaths = []string{src}
+	return true
 }
 
 func (p Leftovers) unsupported() string {

@@ -122,3 +122,48 @@ func TestLeftoversNeedsTheCapability(t *testing.T) {
 	require.Len(t, rep.Findings, 1)
 	require.Contains(t, rep.Findings[0].Message, "did not prune")
 }
+
+// TestLeftoversRequireSource: a copy the pass gives exclude patterns
+// requires its source, so that a missing source fails when the cache key
+// is computed, with stock's error ("\"/nonexistent\": not found"), not in
+// the copy ("lstat /nonexistent"), issue 16 fail-missing-path-in-stage.
+// Where a required path could fail a copy that stock makes, it is left
+// off.
+func TestLeftoversRequireSource(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"a missing path", "/nonexistent", []string{"/nonexistent"}},
+		{"a relative path", "app", []string{"/app"}},
+		{"a file", "/app/server", []string{"/app/server"}},
+		{"a dot at the end", "/app/.", []string{"/app"}},
+		{"a trailing slash, which dockerfile2llb drops", "/app/", []string{"/app"}},
+		{"a glob", "/app/*.js", nil},
+		{"the root", "/", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			df := "FROM busybox AS build\nRUN echo hi > /a\nFROM busybox\nCOPY --from=build " + tc.src + " /x/\n"
+			def, _ := dftest.Convert(t, df, "")
+			g, err := Decode(def)
+			require.NoError(t, err)
+			_, err = Leftovers{Caps: dftest.AllCaps()}.Apply(context.Background(), g)
+			require.NoError(t, err)
+			var got []string
+			for _, n := range g.Nodes() {
+				for _, a := range n.Op.GetFile().GetActions() {
+					if cp := a.GetCopy(); cp != nil && len(cp.ExcludePatterns) > 0 {
+						got = cp.RequiredPaths
+						require.Equal(t, len(got) > 0, n.Metadata.Caps[string(pb.CapFileCopyRequiredPaths)])
+					}
+				}
+			}
+			require.Equal(t, tc.want, got)
+		})
+	}
+	// A source written with a trailing slash in the op: its directory
+	// header is not among the paths the checksum keeps.
+	cp := &pb.FileActionCopy{Src: "/app/"}
+	require.False(t, Leftovers{Caps: dftest.AllCaps()}.requireSource(cp))
+	require.Nil(t, cp.RequiredPaths)
+}
