@@ -95,7 +95,12 @@ func (c *optClient) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwcl
 	if c.fallback {
 		res, optimized, err = c.solveWithFallback(ctx, original, req, g, reports)
 	} else {
+		// Evaluated, as with the fallback: a failure at export would
+		// reach the client without passing here, naming the command as
+		// the passes rewrote it.
+		req.Evaluate = true
 		res, err = c.Client.Solve(ctx, req)
+		err = asWritten(err, g)
 	}
 	if err != nil || res == nil || !optimized {
 		return res, err

@@ -31,9 +31,27 @@ type Node struct {
 	Locations []*pb.Location
 
 	digest digest.Digest
+	// decoded is the op as the definition held it, before any pass; nil
+	// for a node a pass added.
+	decoded []byte
 	// inSourceMap keeps an empty locations entry, as client/llb writes one
 	// for the terminal, so that a round trip is exact.
 	inSourceMap bool
+}
+
+// Decoded returns the op as the definition held it before any pass
+// edited it, so that what the daemon says of the op can be said of the
+// Dockerfile's own (an error names the command as written). It is nil for
+// a node a pass added.
+func (n *Node) Decoded() *pb.Op {
+	if n.decoded == nil {
+		return nil
+	}
+	var op pb.Op
+	if err := op.Unmarshal(n.decoded); err != nil {
+		return nil // it was unmarshalled once already, in Decode
+	}
+	return &op
 }
 
 // Edge is one input of a node: an output of another node.
@@ -73,7 +91,7 @@ func decodeNode(def *pb.Definition, dt []byte, known map[digest.Digest]*Node) (*
 	if err := op.Unmarshal(dt); err != nil {
 		return nil, fmt.Errorf("unmarshalling: %w", err)
 	}
-	n := &Node{Op: &op, digest: digest.FromBytes(dt)}
+	n := &Node{Op: &op, digest: digest.FromBytes(dt), decoded: dt}
 	for i, in := range op.Inputs {
 		src, ok := known[digest.Digest(in.Digest)]
 		if !ok {
@@ -153,7 +171,7 @@ func (g *Graph) Import(def *pb.Definition) (Edge, error) {
 				n.Inputs[i].Node = old
 			}
 		}
-		n.Locations, n.inSourceMap = nil, false
+		n.Locations, n.inSourceMap, n.decoded = nil, false, nil
 		g.Add(n)
 		same[n] = n
 	}

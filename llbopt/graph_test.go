@@ -101,6 +101,28 @@ func TestEncodeRecomputesChangedDigests(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// TestDecodedIsTheOpAsWritten: after edits and an Encode, a node still
+// gives the op the definition held; added and imported nodes have none.
+func TestDecodedIsTheOpAsWritten(t *testing.T) {
+	g, err := Decode(sampleDefinitions(t)["copy"])
+	require.NoError(t, err)
+	exec := findExec(t, g)
+	args := slices.Clone(exec.Op.GetExec().Meta.Args)
+	exec.Op.GetExec().Meta.Args = []string{"sh", "-c", "rewritten"}
+	added := &Node{Op: &pb.Op{Op: &pb.Op_File{File: &pb.FileOp{}}}}
+	g.Add(added)
+	imported, err := g.Import(sampleDefinitions(t)["scratch"])
+	require.NoError(t, err)
+	exec.Inputs = append(exec.Inputs, Edge{Node: added}, imported)
+	_, err = g.Encode()
+	require.NoError(t, err)
+
+	require.Equal(t, args, exec.Decoded().GetExec().Meta.Args)
+	require.Equal(t, []string{"sh", "-c", "rewritten"}, exec.Op.GetExec().Meta.Args)
+	require.Nil(t, added.Decoded())
+	require.Nil(t, imported.Node.Decoded())
+}
+
 func TestAddedNodeGoesBeforeItsUser(t *testing.T) {
 	g, err := Decode(sampleDefinitions(t)["run"])
 	require.NoError(t, err)
