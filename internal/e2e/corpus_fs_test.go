@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"path"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -87,5 +88,74 @@ func deleteUnder(content map[string]fileEntry, dir string, self bool) {
 		if under(p, dir) && (self || p != dir) {
 			delete(content, p)
 		}
+	}
+}
+
+// digitRun is a run of digits in a path: a time, a pid, a counter.
+var digitRun = regexp.MustCompile(`[0-9]+`)
+
+// renamedNoise returns the paths only the optimized image has whose name
+// a step makes anew on every run, as two stock builds show: npm writes
+// each run's debug log to _logs/<time>-debug-0.log, so a step that ran
+// again (one a pass changed) leaves a log of another name than stock's.
+// Such a path counts as noise when two stock builds differ at a path of
+// the same shape (its digits aside) and stock and the optimized image
+// hold as many paths of that shape: one file for one, renamed.
+func renamedNoise(stock, again, opt map[string]fileEntry) map[string]bool {
+	shape := func(p string) string { return digitRun.ReplaceAllString(p, "#") }
+	varying := map[string]bool{}
+	for _, p := range diffPaths(stock, again) {
+		varying[shape(p)] = true
+	}
+	count := func(fs map[string]fileEntry) map[string]int {
+		n := map[string]int{}
+		for p := range fs {
+			if s := shape(p); varying[s] {
+				n[s]++
+			}
+		}
+		return n
+	}
+	inStock, inOpt := count(stock), count(opt)
+	out := map[string]bool{}
+	for p := range opt {
+		if _, ok := stock[p]; ok {
+			continue
+		}
+		if s := shape(p); varying[s] && inStock[s] == inOpt[s] {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+// TestRenamedNoise: a file only the optimized image has is noise when
+// stock's own builds rename a file of its shape, one for one.
+func TestRenamedNoise(t *testing.T) {
+	fs := func(paths ...string) map[string]fileEntry {
+		m := map[string]fileEntry{}
+		for _, p := range paths {
+			m[p] = fileEntry{Type: tar.TypeReg}
+		}
+		return m
+	}
+	const a, b, c = "/root/.npm/_logs/2026-12-01T22_18_15_559Z-debug-0.log", "/root/.npm/_logs/2026-12-01T22_19_01_001Z-debug-0.log", "/root/.npm/_logs/2026-12-01T22_20_00_000Z-debug-0.log"
+	for _, tc := range []struct {
+		name             string
+		stock, again, op map[string]fileEntry
+		want             []string
+	}{
+		{"a log renamed", fs("/app", a), fs("/app", b), fs("/app", c), []string{c}},
+		{"one log more than stock", fs("/app", a), fs("/app", b), fs("/app", c, c+"x", "/root/.npm/_logs/2026-12-01T22_20_00_001Z-debug-0.log"), nil},
+		{"stock's builds agree", fs("/app", a), fs("/app", a), fs("/app", c), nil},
+		{"another shape", fs("/app", a), fs("/app", b), fs("/app", "/root/.npm/_cacache/x1"), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for p := range renamedNoise(tc.stock, tc.again, tc.op) {
+				got = append(got, p)
+			}
+			require.ElementsMatch(t, tc.want, got)
+		})
 	}
 }

@@ -226,7 +226,8 @@ func (c corpusCase) fsDiff(t *testing.T, ctx, optOut string, stockImg, optImg v1
 	again := filesystem(t, againImg)
 	resolveHardlinks(t, againImg, again)
 	noise := diffPaths(stock, again)
-	left = slices.DeleteFunc(left, func(p string) bool { return slices.Contains(noise, p) })
+	renamed := renamedNoise(stock, again, opt)
+	left = slices.DeleteFunc(left, func(p string) bool { return slices.Contains(noise, p) || renamed[p] })
 	if len(left) == 0 {
 		return ""
 	}
