@@ -1,1 +1,0 @@
-console.log(require('ms')(60000))
