@@ -12,6 +12,7 @@ import (
 	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto"
 
 	"github.com/org/optfrontend/frontend"
+	"github.com/org/optfrontend/internal/fstree"
 	"github.com/org/optfrontend/internal/netchange"
 )
 
@@ -23,6 +24,15 @@ func main() {
 	// net change (package netchange).
 	if len(os.Args) > 1 && netchange.IsCommand(os.Args[1]) {
 		if err := netchange.Main(os.Args[1], os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "optfrontend %s: %v\n", os.Args[1], err)
+			os.Exit(1)
+		}
+		return
+	}
+	// The verify mode runs it to compare the optimized image with stock's
+	// (package fstree); differences are its result, not a failure.
+	if len(os.Args) > 1 && fstree.IsCommand(os.Args[1]) {
+		if err := fstree.Main(os.Args[1], os.Args[2:]); err != nil {
 			fmt.Fprintf(os.Stderr, "optfrontend %s: %v\n", os.Args[1], err)
 			os.Exit(1)
 		}
