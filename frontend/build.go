@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moby/buildkit/exporter/containerimage/exptypes"
 	bkfrontend "github.com/moby/buildkit/frontend"
 	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
@@ -64,6 +65,10 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 		return nil, err
 	}
 	oc.fallback = fallback
+	if oc.verify, err = verifyModeOf(bo.Opts); err != nil {
+		return nil, err
+	}
+	oc.self = bo.Opts[bkfrontend.KeySource]
 	passes, err := selectPasses(bo, oc.users, oc.readFile, oc.readDir)
 	if err != nil {
 		return nil, err
@@ -100,10 +105,29 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 	if adv != nil && req != "" {
 		return adv.lint(ctx, res)
 	}
+	configs := imageConfigs(res)
 	if err := oc.followLayers(ctx, res); err != nil {
 		return nil, err
 	}
+	if err := oc.verifyResult(ctx, res, configs); err != nil {
+		return nil, err
+	}
 	return res, nil
+}
+
+// imageConfigs copies the image configs of a result's metadata, as the
+// stock builder made them.
+func imageConfigs(res *gwclient.Result) map[string][]byte {
+	out := map[string][]byte{}
+	if res == nil {
+		return out
+	}
+	for k, v := range res.Metadata {
+		if strings.HasPrefix(k, exptypes.ExporterImageConfigKey) {
+			out[k] = slices.Clone(v)
+		}
+	}
+	return out
 }
 
 // fixRequested tells whether BUILDKIT_OPT_FIX names a fix.

@@ -27,24 +27,34 @@ type optClient struct {
 	// opts are build options the frontend adds for the stock builder (a
 	// named context from a fix).
 	opts map[string]string
-	// layers remembers, per result the builder got, how the passes changed
-	// its layers, so that Build can make the image's history follow.
-	layers map[gwclient.Reference]layerPlan
+	// verify is the BUILDKIT_OPT_VERIFY mode.
+	verify verifyMode
+	// self is the frontend's own image (the gateway's source option), whose
+	// binary the verify mode runs in the build.
+	self string
+	// plans remembers, per result the builder got from an optimized graph,
+	// what the passes did, so that Build can make the image's history
+	// follow the layers and the verify mode can compare it with stock's.
+	plans map[gwclient.Reference]plan
 }
 
-// layerPlan is what the passes did to the layers of one solved result, and
-// the request as the builder made it, to solve again without the layer
-// changes should the history not match.
-type layerPlan struct {
+// plan is what the passes did to one solved result, and the request as the
+// builder made it, to solve again without the layer changes should the
+// history not match, or to solve stock's result for the verify mode.
+type plan struct {
 	edits []llbopt.LayerEdit
 	// passes are the passes that changed the layers: the history fallback
 	// runs every pass but these.
 	passes   []string
 	original gwclient.SolveRequest
+	// graph and reports are the passes' work, whose findings name the
+	// differences from stock's image they explain.
+	graph   *llbopt.Graph
+	reports []llbopt.Report
 }
 
 func newOptClient(c gwclient.Client, p *llbopt.Pipeline) *optClient {
-	return &optClient{Client: c, pipeline: p, fallback: true, warned: map[string]bool{}, layers: map[gwclient.Reference]layerPlan{}}
+	return &optClient{Client: c, pipeline: p, fallback: true, warned: map[string]bool{}, plans: map[gwclient.Reference]plan{}}
 }
 
 // ResolveImageConfig resolves an image as the daemon's built-in frontend
@@ -105,26 +115,39 @@ func (c *optClient) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwcl
 	if err != nil || res == nil || !optimized {
 		return res, err
 	}
-	plan := layerPlan{original: original}
+	p := plan{original: original, graph: g, reports: reports}
 	for _, rep := range reports {
-		plan.edits = append(plan.edits, rep.Layers...)
+		p.edits = append(p.edits, rep.Layers...)
 		if len(rep.Layers) > 0 {
-			plan.passes = append(plan.passes, rep.Pass)
+			p.passes = append(p.passes, rep.Pass)
 		}
 	}
-	if len(plan.edits) > 0 {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if res.Ref != nil {
-			c.layers[res.Ref] = plan
-		}
-		for _, ref := range res.Refs {
-			if ref != nil {
-				c.layers[ref] = plan
-			}
-		}
+	if len(p.edits) > 0 || c.verify != verifyOff {
+		c.remember(res, p)
 	}
 	return res, nil
+}
+
+// remember keeps what the passes did for every reference of a result.
+func (c *optClient) remember(res *gwclient.Result, p plan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if res.Ref != nil {
+		c.plans[res.Ref] = p
+	}
+	for _, ref := range res.Refs {
+		if ref != nil {
+			c.plans[ref] = p
+		}
+	}
+}
+
+// planOf is what the passes did to the result a reference belongs to.
+func (c *optClient) planOf(ref gwclient.Reference) (plan, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.plans[ref]
+	return p, ok
 }
 
 // warn sends each finding once, even when a multi-platform build produces the

@@ -40,30 +40,29 @@ func (c *optClient) followLayers(ctx context.Context, res *gwclient.Result) erro
 }
 
 func (c *optClient) follow(ctx context.Context, res *gwclient.Result, ref gwclient.Reference, key string) (gwclient.Reference, error) {
-	c.mu.Lock()
-	plan, ok := c.layers[ref]
-	c.mu.Unlock()
-	if !ok {
+	p, ok := c.planOf(ref)
+	if !ok || len(p.edits) == 0 {
 		return ref, nil
 	}
 	cfg, ok := res.Metadata[key]
 	if !ok {
 		return ref, nil // not an image (a subrequest or a local export): no history to follow
 	}
-	patched, err := patchHistory(cfg, plan.edits)
+	patched, err := patchHistory(cfg, p.edits)
 	if err == nil {
 		res.Metadata[key] = patched
 		return ref, nil
 	}
-	again, serr := c.solveWithout(ctx, plan)
+	again, without, serr := c.solveWithout(ctx, p)
 	if serr != nil {
 		return nil, fmt.Errorf("solving without the layer changes: %w", serr)
 	}
+	c.remember(again, without)
 	unchanged, serr := again.SingleRef()
 	if serr != nil {
 		return nil, fmt.Errorf("solving without the layer changes: %w", serr)
 	}
-	msg := fmt.Sprintf("optfrontend %s: undone, the image keeps the Dockerfile's layers: %v", strings.Join(plan.passes, ", "), err)
+	msg := fmt.Sprintf("optfrontend %s: undone, the image keeps the Dockerfile's layers: %v", strings.Join(p.passes, ", "), err)
 	if c.firstTime(msg) {
 		if werr := c.Client.Warn(ctx, "", msg, gwclient.WarnOpts{Level: 1}); werr != nil {
 			return nil, fmt.Errorf("reporting the undone layer change: %w", werr)
@@ -75,14 +74,17 @@ func (c *optClient) follow(ctx context.Context, res *gwclient.Result, ref gwclie
 // solveWithout solves the builder's request again with every pass but
 // those that changed the layers, so that undoing a layer change keeps the
 // others (a secret kept out of the context stays out).
-func (c *optClient) solveWithout(ctx context.Context, plan layerPlan) (*gwclient.Result, error) {
-	req := plan.original
-	def, _, _, err := c.pipeline.Without(plan.passes...).Run(ctx, req.Definition)
+// The plan it returns is the passes' work on that solve, which has no layer
+// changes, for the verify mode to compare.
+func (c *optClient) solveWithout(ctx context.Context, p plan) (*gwclient.Result, plan, error) {
+	req := p.original
+	def, g, reports, err := c.pipeline.Without(p.passes...).Run(ctx, req.Definition)
 	if err != nil {
-		return nil, fmt.Errorf("optimizing build graph without %s: %w", strings.Join(plan.passes, ", "), err)
+		return nil, plan{}, fmt.Errorf("optimizing build graph without %s: %w", strings.Join(p.passes, ", "), err)
 	}
 	req.Definition = def
-	return c.Client.Solve(ctx, req)
+	res, err := c.Client.Solve(ctx, req)
+	return res, plan{original: p.original, graph: g, reports: reports}, err
 }
 
 // patchHistory applies layer edits to an image config's history. Every

@@ -118,7 +118,7 @@ func (p BuildTools) Apply(ctx context.Context, g *Graph) (Report, error) {
 		rep.Layers = append(rep.Layers, LayerEdit{Kinds: kindsFrom(steps, i), Dropped: 1, Lines: s.loc})
 		rep.Findings = append(rep.Findings, Finding{Node: s.node, Changed: true, Message: fmt.Sprintf(
 			"left the build-only packages %s out of the image (about %d kB): the image is every later step's layers on the state before this one, and every library the later steps' programs link against still resolves there",
-			strings.Join(pkgs, ", "), kb)})
+			strings.Join(pkgs, ", "), kb), Allows: allowPackages(pkgs)})
 		return rep, nil // one install per stage: the image is then what a multi-stage build gives
 	}
 	return rep, nil

@@ -102,7 +102,8 @@ func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.Exe
 			return nil, err
 		}
 		out = append(out, Finding{Node: n, Changed: true, Message: fmt.Sprintf(
-			"cache mount for %s at %s (sharing=%s), used by `%s`", c.Tool, c.Dir, c.Sharing, c.Command)})
+			"cache mount for %s at %s (sharing=%s), used by `%s`", c.Tool, c.Dir, c.Sharing, c.Command),
+			Allows: []Allow{{Path: c.Dir, Parents: true}}})
 	}
 	exec.Meta.Args, exec.Meta.Env = fixed.Args, fixed.Env
 	for _, d := range defeats {

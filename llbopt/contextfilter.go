@@ -82,7 +82,7 @@ func (p ContextFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 	}
 	node := firstUser(g, sources)
 	rep.Findings = append(rep.Findings, Finding{Node: node, Changed: true, Message: fmt.Sprintf(
-		"the context has no .dockerignore: not sending %s", strings.Join(patterns, " "))})
+		"the context has no .dockerignore: not sending %s", strings.Join(patterns, " ")), Allows: allowAnywhere(patterns)})
 	if keepVCS != "" {
 		rep.Findings = append(rep.Findings, Finding{Node: node, Message: "sending version-control directories: " + keepVCS})
 	}

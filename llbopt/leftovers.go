@@ -79,11 +79,15 @@ func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
 				continue
 			}
 			var added []string
+			var allows []Allow
 			for _, l := range leftoverDirs {
 				grew := false
 				for _, pat := range leftoverPatterns(l.pattern, cp.Src) {
 					if !slices.Contains(cp.ExcludePatterns, pat) {
 						cp.ExcludePatterns = append(cp.ExcludePatterns, pat)
+						// A pattern is relative to the copied path,
+						// whose content lands in Dest.
+						allows = append(allows, Allow{Path: path.Join(cp.Dest, pat), MissingOnly: true})
 						grew = true
 					}
 				}
@@ -99,7 +103,7 @@ func (p Leftovers) Apply(_ context.Context, g *Graph) (Report, error) {
 				addCaps(n, string(pb.CapFileCopyRequiredPaths))
 			}
 			rep.Findings = append(rep.Findings, Finding{Node: n, Changed: true, Message: fmt.Sprintf(
-				"the copy of %s from another stage leaves out, wherever they are in it: %s", cp.Src, strings.Join(added, ", "))})
+				"the copy of %s from another stage leaves out, wherever they are in it: %s", cp.Src, strings.Join(added, ", ")), Allows: allows})
 		}
 	}
 	return rep, nil

@@ -167,3 +167,24 @@ func TestLeftoversRequireSource(t *testing.T) {
 	require.False(t, Leftovers{Caps: dftest.AllCaps()}.requireSource(cp))
 	require.Nil(t, cp.RequiredPaths)
 }
+
+// TestLeftoversAllowWhereTheCopyPutsThem: the paths a pruned copy leaves
+// out of the image are named where the copy puts them, for verify to
+// explain, and only as missing.
+func TestLeftoversAllowWhereTheCopyPutsThem(t *testing.T) {
+	def, _ := dftest.Convert(t, "FROM node AS build\nWORKDIR /src\nRUN npm ci\nFROM node\nCOPY --from=build /src/node_modules /app/node_modules\n", "")
+	g, err := Decode(def)
+	require.NoError(t, err)
+	rep, err := Leftovers{Caps: dftest.AllCaps()}.Apply(context.Background(), g)
+	require.NoError(t, err)
+	require.Len(t, rep.Findings, 1)
+	var paths []string
+	for _, a := range rep.Findings[0].Allows {
+		require.True(t, a.MissingOnly, "%s", a.Path)
+		paths = append(paths, a.Path)
+	}
+	require.Contains(t, paths, "/app/node_modules/.cache", "the copied node_modules' own cache")
+	require.Contains(t, paths, "/app/node_modules/**/node_modules/.cache")
+	require.Contains(t, paths, "/app/node_modules/**/.git")
+	require.Len(t, paths, len(copyExcludes(g)["/src/node_modules"]))
+}

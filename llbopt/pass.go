@@ -60,6 +60,29 @@ type Finding struct {
 	Message string
 	// Changed is false for a refusal or a note that left the graph as it was.
 	Changed bool
+	// Allows lists what the change may make differ between the image and
+	// stock's, so that the verify mode can tell an explained difference
+	// from a defect. A change that names nothing here claims the image is
+	// stock's (squash, manifestfirst).
+	Allows []Allow
+}
+
+// Allow is one difference from stock's image that a change explains.
+type Allow struct {
+	// Path is an absolute path pattern in the image, in .dockerignore
+	// syntax ("**" for any number of directories): the paths it matches and
+	// everything under them may differ.
+	Path string
+	// Package is a Debian package the change left out of the image: the
+	// files dpkg lists for it may be missing.
+	Package string
+	// MissingOnly narrows the allowance to paths the optimized image lacks:
+	// a change that only leaves files out explains nothing else.
+	MissingOnly bool
+	// Parents also explains the directories above Path missing from the
+	// optimized image, for a change that moves a directory out of the image
+	// (a cache mount): its parents, made only to hold it, go with it.
+	Parents bool
 }
 
 // Pipeline runs passes in a fixed order over a definition.

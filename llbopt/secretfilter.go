@@ -61,7 +61,8 @@ func (p SecretFilter) Apply(_ context.Context, g *Graph) (Report, error) {
 		}
 	}
 	rep.Findings = append(rep.Findings, Finding{Node: firstUser(g, sources), Changed: true, Message: "not sending files named like secrets " +
-		"(.env, .env.* but templates, ssh private keys, key stores, cloud and tool credentials); " + howToSend})
+		"(.env, .env.* but templates, ssh private keys, key stores, cloud and tool credentials); " + howToSend,
+		Allows: allowAnywhere(secretname.Patterns())})
 	for _, s := range named {
 		rep.Findings = append(rep.Findings, Finding{Node: s.node, Message: fmt.Sprintf("sending %s: %s", s.path, s.why)})
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/distribution/reference"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
 
@@ -81,7 +80,7 @@ func (p Squash) Apply(_ context.Context, g *Graph) (Report, error) {
 		}
 		return rep, nil
 	}
-	helper, why := helperImage(p.Helper)
+	helper, why := HelperImage(p.Helper)
 	if why != "" {
 		for _, r := range runs {
 			rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Message: fmt.Sprintf(
@@ -285,17 +284,4 @@ func netLayer(g *Graph, steps []step, r run, helper Edge) Edge {
 		return out // a layer over scratch is the whole of it
 	}
 	return addDiff(g, cleared, out, fmt.Sprintf("squash %s: the net change", lines))
-}
-
-// helperImage returns the image reference the helper exec runs from, or
-// why there is none.
-func helperImage(source string) (string, string) {
-	if source == "" {
-		return "", "the frontend's own image, whose binary writes the net change in the build, is unknown (the frontend runs in-process)"
-	}
-	named, err := reference.ParseNormalizedNamed(source)
-	if err != nil {
-		return "", fmt.Sprintf("the frontend's own image %q is not an image reference: %v", source, err)
-	}
-	return reference.TagNameOnly(named).String(), ""
 }

@@ -133,6 +133,31 @@ func explainCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return writeReports(*jsonOut, "", ex, nil)
 }
 
+func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var bf buildFlags
+	bf.register(fs)
+	warn := fs.Bool("warn", false, "report differences no report line explains as warnings, and succeed")
+	image := fs.String("frontend-image", compare.DefaultFrontendImage, "the optfrontend image")
+	quiet := fs.Bool("q", false, "print one line per build, not its steps")
+	dir, buildArgs, err := bf.parseContext(fs, args)
+	if err != nil {
+		return err
+	}
+	c, _, err := connect(ctx, bf.addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	v, err := compare.Verify(ctx, c, compare.VerifyOptions{Context: dir, Dockerfile: bf.file, Target: bf.target, BuildArgs: buildArgs,
+		FrontendImage: *image, Warn: *warn, Progress: stderr, Quiet: *quiet})
+	if err != nil {
+		return err
+	}
+	return compare.WriteVerification(stdout, v)
+}
+
 // defaultSeeds is where the seed Dockerfiles are in the project's checkout.
 const defaultSeeds = "checks/testdata/seeds"
 

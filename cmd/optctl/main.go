@@ -1,7 +1,8 @@
 // Command optctl shows what optfrontend does to a Dockerfile: `compare`
 // builds it with the stock frontend and with optfrontend and reports sizes,
-// times and changes; `explain` lists the changes without building; `bench`
-// compares every bundled example.
+// times and changes; `explain` lists the changes without building; `verify`
+// builds it once in the verify mode, which compares the optimized image with
+// stock's in the build; `bench` compares every bundled example.
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 const usage = `usage:
   optctl compare [flags] CONTEXT   build with the stock frontend and optfrontend, compare
   optctl explain [flags] CONTEXT   list what the passes would change, without building
+  optctl verify [flags] CONTEXT    build with BUILDKIT_OPT_VERIFY: prove the optimized image is stock's
   optctl bench [flags]             compare every example under --examples
 
 Run "optctl COMMAND -h" for a command's flags. The builder is --addr, else
@@ -52,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"compare": compareCmd,
 		"explain": explainCmd,
+		"verify":  verifyCmd,
 		"bench":   benchCmd,
 	}
 	cmd, ok := cmds[args[0]]

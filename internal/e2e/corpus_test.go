@@ -38,14 +38,19 @@ type corpusCase struct {
 	// the test then requires the defect to be there still, so that it
 	// says when a fix lands.
 	Known int `json:"known,omitempty"`
+	// NoVerify, when set, says why the optimized build of the case runs
+	// without the verify mode: what verify cannot tell apart from a
+	// change (the case's test of the images still runs).
+	NoVerify string `json:"noVerify,omitempty"`
 }
 
 // corpusParallel is how many cases build at once.
 const corpusParallel = 2
 
 // TestCorpus builds every case of the differential corpus with the stock
-// frontend and with optfrontend (default passes, no fallback) and requires
-// the two to agree: for "same", equivalent images (flattened filesystems
+// frontend and with optfrontend (default passes, no fallback, the verify
+// mode on, which fails the build on a difference from stock's image no
+// report line explains) and requires the two to agree: for "same", equivalent images (flattened filesystems
 // equal outside what the optimized build's reports name, equal config,
 // the run command passing in both); for "bothfail", the same final error.
 // A case with Known set must still show its defect.
@@ -124,8 +129,12 @@ func (c corpusCase) check(t *testing.T) string {
 			require.NoError(t, err, "the run command fails in stock's image:\n%s", tail(out, 20))
 		}
 	}
+	verify := "1"
+	if c.NoVerify != "" {
+		verify = "0"
+	}
 	optOut, optErr := run(t.Context(), "", "buildx", "build", "--progress=plain",
-		"--build-arg", "BUILDKIT_OPT_FALLBACK=off",
+		"--build-arg", "BUILDKIT_OPT_FALLBACK=off", "--build-arg", "BUILDKIT_OPT_VERIFY="+verify,
 		"--output", "type=image,name="+optRef+",push=true", ctx)
 	if c.Outcome == "bothfail" {
 		require.Error(t, stockErr, "stock builds a case that must fail:\n%s", tail(stockOut, 20))
@@ -135,13 +144,23 @@ func (c corpusCase) check(t *testing.T) string {
 		if s, o := errorLine(stockOut), errorLine(optOut); s != o {
 			return fmt.Sprintf("the error differs:\n  stock:     %s\n  optimized: %s", s, o)
 		}
+		// With its passes off, optfrontend is the stock frontend: the
+		// same error, word for word.
+		offOut, offErr := run(t.Context(), "", "buildx", "build", "--progress=plain",
+			"--build-arg", "BUILDKIT_OPT=off", "--output", "type=image,name="+optRef+"-off,push=true", ctx)
+		if offErr == nil {
+			return "with BUILDKIT_OPT=off, optfrontend builds what stock cannot"
+		}
+		if s, o := errorLine(stockOut), errorLine(offOut); s != o {
+			return fmt.Sprintf("the error with BUILDKIT_OPT=off differs:\n  stock: %s\n  off:   %s", s, o)
+		}
 		return ""
 	}
 	for _, r := range reports(optOut) {
 		t.Logf("report: optfrontend %s: %s (line %d)", r.Pass, r.Message, r.Line)
 	}
 	if optErr != nil {
-		return "fails only with optfrontend: " + errorLine(optOut) + stepOutput(optOut)
+		return "fails only with optfrontend: " + errorLine(optOut) + verifyLines(optOut) + stepOutput(optOut)
 	}
 	for _, w := range c.Want {
 		if !strings.Contains(optOut, w) {
@@ -169,6 +188,23 @@ func (c corpusCase) check(t *testing.T) string {
 		}
 	}
 	return ""
+}
+
+// verifyLines are the differences a failed verify names, the lines after
+// its message.
+func verifyLines(out string) string {
+	_, rest, ok := strings.Cut(out, "no report line explains\n")
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	for _, l := range strings.Split(rest, "\n") {
+		if !strings.HasPrefix(l, "  ") {
+			break
+		}
+		b.WriteString("\n" + l)
+	}
+	return b.String()
 }
 
 // stockArgs are stockBuild's, for a build that may fail.

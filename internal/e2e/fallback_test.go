@@ -24,8 +24,11 @@ import (
 
 // breakPass is a deliberately broken pass: it rewrites every RUN whose
 // script holds marker into script (by default one that fails, as a pass
-// defect would).
-type breakPass struct{ marker, script string }
+// defect would), naming allows as the differences from stock it explains.
+type breakPass struct {
+	marker, script string
+	allows         []llbopt.Allow
+}
 
 func (breakPass) Name() string { return "broken" }
 
@@ -41,7 +44,7 @@ func (p breakPass) Apply(_ context.Context, g *llbopt.Graph) (llbopt.Report, err
 			script = "echo a command the user did not write; exit 7"
 		}
 		exec.Exec.Meta.Args = []string{"/bin/sh", "-c", script}
-		rep.Findings = append(rep.Findings, llbopt.Finding{Node: n, Message: "broke this step", Changed: true})
+		rep.Findings = append(rep.Findings, llbopt.Finding{Node: n, Message: "broke this step", Changed: true, Allows: p.allows})
 	}
 	return rep, nil
 }

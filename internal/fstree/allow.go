@@ -49,6 +49,11 @@ type Allowance struct {
 	// changes a directory that exists. Every entry under such a directory
 	// is reported on its own, so this cannot hide content.
 	Parents bool `json:"parents,omitempty"`
+	// ContentOnly narrows the allowance to a path both images have as a
+	// regular file whose content alone differs: a file that records when
+	// or in which order steps ran (a log, a cache of the dynamic linker)
+	// may hold other bytes, but not go missing or change mode or owner.
+	ContentOnly bool `json:"contentOnly,omitempty"`
 	// Pass, Line and Reason say which pass made the change, at which
 	// Dockerfile line, and the report line's words.
 	Pass   string `json:"pass"`
@@ -57,6 +62,11 @@ type Allowance struct {
 
 	// files are the paths dpkg lists for Package, read by Expand.
 	files map[string]bool
+	// only, when set, are the only differences the allowance explains:
+	// the kinds of difference (What) at each path, as the comparer
+	// checked them (noise it found by reading both files, or where
+	// stock's own build varies).
+	only map[string]map[string]bool
 }
 
 // rule is an allowance made ready to match.
@@ -159,7 +169,11 @@ func (r rule) explains(d Difference) bool {
 		return true
 	case r.a.files[d.Path] && d.What == WhatMissing:
 		return true
+	case r.a.only != nil:
+		return r.a.only[d.Path][d.What]
 	case r.a.MissingOnly && d.What != WhatMissing:
+		return false
+	case r.a.ContentOnly && d.What != WhatContent:
 		return false
 	case r.pattern != nil && r.matches(d.Path):
 		return true

@@ -12,6 +12,7 @@ func TestExplain(t *testing.T) {
 	anyGit := Allowance{Pattern: "/**/.git", MissingOnly: true, Pass: "contextfilter", Line: 1, Reason: "anywhere"}
 	pip := Allowance{Pattern: "/root/.cache/pip", Parents: true, Pass: "cachemount", Line: 5, Reason: "cache mount"}
 	pipNoParents := Allowance{Pattern: "/root/.cache/pip", Pass: "cachemount", Line: 5, Reason: "cache mount"}
+	logs := Allowance{Pattern: "/var/log/dpkg.log", ContentOnly: true, Pass: "verify", Reason: "records when steps ran"}
 	for _, tc := range []struct {
 		name  string
 		allow []Allowance
@@ -36,6 +37,10 @@ func TestExplain(t *testing.T) {
 		{"parents: never a file above", []Allowance{pip}, Difference{Path: "/root/.cache", What: WhatMissing, Stock: "file"}, -1},
 		{"parents: not a sibling", []Allowance{pip}, Difference{Path: "/root/.cache/npm", What: WhatMissing, Stock: "dir"}, -1},
 		{"no parents: directory above", []Allowance{pipNoParents}, Difference{Path: "/root/.cache", What: WhatMissing, Stock: "dir"}, -1},
+		{"content only: the content", []Allowance{logs}, Difference{Path: "/var/log/dpkg.log", What: WhatContent}, 0},
+		{"content only: not missing", []Allowance{logs}, Difference{Path: "/var/log/dpkg.log", What: WhatMissing, Stock: "file"}, -1},
+		{"content only: not added", []Allowance{logs}, Difference{Path: "/var/log/dpkg.log", What: WhatAdded, Optimized: "file"}, -1},
+		{"content only: not the mode", []Allowance{logs}, Difference{Path: "/var/log/dpkg.log", What: WhatMode, Stock: "0644", Optimized: "0666"}, -1},
 		{"first allowance wins", []Allowance{nodeCache, git, anyGit}, Difference{Path: "/app/.git/x", What: WhatMissing, Stock: "file"}, 1},
 		{"root is never matched", []Allowance{{Pattern: "/**", Pass: "p"}}, Difference{Path: "/", What: WhatMode}, -1},
 		{"double star matches the rest", []Allowance{{Pattern: "/**", Pass: "p"}}, Difference{Path: "/x", What: WhatMode}, 0},

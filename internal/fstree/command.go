@@ -11,7 +11,7 @@ import (
 
 // Command is the first argument that selects the comparer in the
 // frontend binary: `optfrontend verify-compare --stock DIR --optimized DIR
-// [--allow FILE.json] --out FILE.json`.
+// [--again DIR] [--allow FILE.json] --out FILE.json`.
 const Command = "verify-compare"
 
 // IsCommand tells whether name is the comparer's command.
@@ -29,6 +29,8 @@ func Main(name string, args []string) error {
 // options are the comparer's arguments.
 type options struct {
 	stock, optimized, allow, out string
+	// again is stock's tree from a second run of its steps, "" if none.
+	again string
 }
 
 func run(name string, args []string, log io.Writer) error {
@@ -60,11 +62,12 @@ func parseArgs(name string, args []string, log io.Writer) (options, error) {
 	fl.StringVar(&o.optimized, "optimized", "", "the root of the optimized image (read only)")
 	fl.StringVar(&o.allow, "allow", "", "a JSON array of the allowances the build's report makes")
 	fl.StringVar(&o.out, "out", "", "the file the JSON result is written to")
+	fl.StringVar(&o.again, "again", "", "the root of stock's image from a second run of its steps (read only): where it differs from --stock, stock's build varies")
 	if err := fl.Parse(args); err != nil {
 		return o, err
 	}
 	if o.stock == "" || o.optimized == "" || o.out == "" || fl.NArg() > 0 {
-		return o, errors.New("usage: " + Command + " --stock DIR --optimized DIR [--allow FILE.json] --out FILE.json")
+		return o, errors.New("usage: " + Command + " --stock DIR --optimized DIR [--again DIR] [--allow FILE.json] --out FILE.json")
 	}
 	return o, nil
 }
@@ -94,7 +97,16 @@ func compareDirs(o options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return Compare(stock, optimized, allow)
+	diffs := Diff(stock, optimized)
+	allow = append(allow, noiseAllowances(o.stock, o.optimized, diffs)...)
+	if o.again != "" {
+		again, err := FromDir(o.again)
+		if err != nil {
+			return Result{}, fmt.Errorf("reading stock's tree of the second run: %w", err)
+		}
+		allow = append(allow, varies(stock, again))
+	}
+	return compareDiffs(stock, optimized, diffs, allow)
 }
 
 // readAllowances reads the --allow file, none if it is not given.

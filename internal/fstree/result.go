@@ -34,7 +34,11 @@ type AllowanceUse struct {
 // differences with allow (expanded by Expand for Package allowances to
 // explain listed files). It fails only on an unusable allowance.
 func Compare(stock, optimized *Tree, allow []Allowance) (Result, error) {
-	diffs := Diff(stock, optimized)
+	return compareDiffs(stock, optimized, Diff(stock, optimized), allow)
+}
+
+// compareDiffs is Compare of the trees' differences diffs.
+func compareDiffs(stock, optimized *Tree, diffs []Difference, allow []Allowance) (Result, error) {
 	by, err := explain(diffs, allow)
 	if err != nil {
 		return Result{}, err
