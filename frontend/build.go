@@ -69,6 +69,10 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 		return nil, err
 	}
 	oc.self = bo.Opts[bkfrontend.KeySource]
+	// The verify mode's stock solve outlives the Solve call that starts
+	// it (the Dockerfile builder cancels a call's context when it
+	// returns): it lives as long as the build.
+	oc.buildCtx = ctx
 	passes, err := selectPasses(bo, oc.users, oc.readFile, oc.readDir)
 	if err != nil {
 		return nil, err

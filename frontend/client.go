@@ -32,6 +32,9 @@ type optClient struct {
 	// self is the frontend's own image (the gateway's source option), whose
 	// binary the verify mode runs in the build.
 	self string
+	// buildCtx is the context of the whole build, for the verify mode's
+	// stock solve (see Build); nil outside a build.
+	buildCtx context.Context
 	// plans remembers, per result the builder got from an optimized graph,
 	// what the passes did, so that Build can make the image's history
 	// follow the layers and the verify mode can compare it with stock's.
@@ -51,6 +54,9 @@ type plan struct {
 	// differences from stock's image they explain.
 	graph   *llbopt.Graph
 	reports []llbopt.Report
+	// stock is the original request being solved for the verify mode,
+	// beside the optimized one; nil when verify is off.
+	stock *stockSolve
 }
 
 func newOptClient(c gwclient.Client, p *llbopt.Pipeline) *optClient {
@@ -100,6 +106,14 @@ func (c *optClient) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwcl
 	}
 	original := req
 	req.Definition = def
+	var stock *stockSolve
+	if c.verify != verifyOff {
+		bctx := c.buildCtx
+		if bctx == nil {
+			bctx = context.WithoutCancel(ctx)
+		}
+		stock = c.solveAside(bctx, original)
+	}
 	var res *gwclient.Result
 	optimized := true
 	if c.fallback {
@@ -115,7 +129,7 @@ func (c *optClient) Solve(ctx context.Context, req gwclient.SolveRequest) (*gwcl
 	if err != nil || res == nil || !optimized {
 		return res, err
 	}
-	p := plan{original: original, graph: g, reports: reports}
+	p := plan{original: original, graph: g, reports: reports, stock: stock}
 	for _, rep := range reports {
 		p.edits = append(p.edits, rep.Layers...)
 		if len(rep.Layers) > 0 {

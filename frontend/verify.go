@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -107,7 +110,7 @@ func (c *optClient) verifyResult(ctx context.Context, res *gwclient.Result, conf
 					return fmt.Errorf("verify%s: %w", platformSuffix(t.id), err)
 				}
 				if r.Unexplained > 0 {
-					msgs = append(msgs, describe(r))
+					msgs = append(msgs, describe(r, p))
 				}
 			}
 			if len(msgs) > 0 {
@@ -151,7 +154,13 @@ func (c *optClient) compare(ctx context.Context, p plan, optimized gwclient.Refe
 	if helper == "" {
 		return nil, fmt.Errorf("the comparer cannot run: %s", why)
 	}
-	stock, err := c.solveState(ctx, p.original, "solving the stock graph")
+	var stock llb.State
+	var err error
+	if p.stock != nil {
+		stock, err = p.stock.state(ctx)
+	} else {
+		stock, err = c.solveState(ctx, p.original, "solving the stock graph")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +244,43 @@ func (c *optClient) runComparer(ctx context.Context, helper string, stock, opt l
 	return &r, nil
 }
 
+// stockSolve is stock's graph solved beside the optimized one, so that
+// the verify mode's extra steps run while the optimized ones do rather
+// than after them; the solver runs a step the two share once.
+type stockSolve struct {
+	done chan struct{}
+	res  *gwclient.Result
+	err  error
+}
+
+// solveAside starts solving req, evaluated, and returns at once.
+func (c *optClient) solveAside(ctx context.Context, req gwclient.SolveRequest) *stockSolve {
+	s := &stockSolve{done: make(chan struct{})}
+	req.Evaluate = true
+	go func() {
+		defer close(s.done)
+		s.res, s.err = c.Client.Solve(ctx, req)
+	}()
+	return s
+}
+
+// state waits for the solve and returns its result as a state.
+func (s *stockSolve) state(ctx context.Context) (llb.State, error) {
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+		return llb.State{}, context.Cause(ctx)
+	}
+	if s.err != nil {
+		return llb.State{}, fmt.Errorf("solving the stock graph: %w", s.err)
+	}
+	ref, err := s.res.SingleRef()
+	if err != nil {
+		return llb.State{}, fmt.Errorf("solving the stock graph: %w", err)
+	}
+	return stateOf(ref)
+}
+
 // stateOf is the state of a solved reference, scratch for an empty one
 // (an image FROM scratch with nothing in it).
 func stateOf(ref gwclient.Reference) (llb.State, error) {
@@ -257,12 +303,7 @@ func allowances(p plan) []fstree.Allowance {
 			if !f.Changed {
 				continue
 			}
-			line := 0
-			if p.graph != nil {
-				if _, loc := p.graph.Source(f.Node); loc != nil && len(loc.Ranges) > 0 {
-					line = int(loc.Ranges[0].GetStart().GetLine())
-				}
-			}
+			line := lineOf(p, f)
 			for _, a := range f.Allows {
 				out = append(out, fstree.Allowance{
 					Pattern: a.Path, Package: a.Package, MissingOnly: a.MissingOnly, Parents: a.Parents,
@@ -274,8 +315,10 @@ func allowances(p plan) []fstree.Allowance {
 	return out
 }
 
-// describe says what the comparison found that no report line explains.
-func describe(r *fstree.Result) string {
+// describe says what the comparison found that no report line explains,
+// and which passes changed the build, with their lines: the differences
+// are theirs to answer for.
+func describe(r *fstree.Result, p plan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d difference(s) from stock's image that no report line explains", r.Unexplained)
 	for i, d := range r.FirstUnexplained {
@@ -287,7 +330,54 @@ func describe(r *fstree.Result) string {
 	if r.Unexplained > len(r.FirstUnexplained) {
 		fmt.Fprintf(&b, "\n  ... and %d more", r.Unexplained-len(r.FirstUnexplained))
 	}
+	if by := changedBy(p); by != "" {
+		fmt.Fprintf(&b, "\n  passes that changed this build: %s", by)
+	}
 	return b.String()
+}
+
+// changedBy names the passes whose findings changed the plan's graph, each
+// with the Dockerfile lines of its changes: "cachemount (lines 3, 6),
+// squash (line 8)".
+func changedBy(p plan) string {
+	var parts []string
+	for _, rep := range p.reports {
+		lines := map[int]bool{}
+		for _, f := range rep.Findings {
+			if f.Changed {
+				lines[lineOf(p, f)] = true
+			}
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		var ls []string
+		for _, l := range slices.Sorted(maps.Keys(lines)) {
+			if l > 0 {
+				ls = append(ls, strconv.Itoa(l))
+			}
+		}
+		switch len(ls) {
+		case 0:
+			parts = append(parts, rep.Pass)
+		case 1:
+			parts = append(parts, rep.Pass+" (line "+ls[0]+")")
+		default:
+			parts = append(parts, rep.Pass+" (lines "+strings.Join(ls, ", ")+")")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// lineOf is the Dockerfile line of a finding's node, 0 if it has none.
+func lineOf(p plan, f llbopt.Finding) int {
+	if p.graph == nil {
+		return 0
+	}
+	if _, loc := p.graph.Source(f.Node); loc != nil && len(loc.Ranges) > 0 {
+		return int(loc.Ranges[0].GetStart().GetLine())
+	}
+	return 0
 }
 
 // configFields are the image config fields a program sees at run time.

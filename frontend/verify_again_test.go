@@ -51,3 +51,26 @@ func TestRunAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestChangedBy: a verify failure names the passes that changed the
+// build, each with the lines of its changes, and no pass that only
+// reported.
+func TestChangedBy(t *testing.T) {
+	def, _ := dftest.Convert(t, "FROM busybox\nRUN echo one\nRUN echo two\nRUN echo three\n", "")
+	g, err := llbopt.Decode(def)
+	require.NoError(t, err)
+	var execs []*llbopt.Node
+	for _, n := range g.Nodes() {
+		if n.Op.GetExec() != nil {
+			execs = append(execs, n)
+		}
+	}
+	require.Len(t, execs, 3)
+	p := plan{graph: g, reports: []llbopt.Report{
+		{Pass: "cachemount", Findings: []llbopt.Finding{{Node: execs[2], Changed: true}, {Node: execs[0], Changed: true}, {Node: execs[2], Changed: true}}},
+		{Pass: "leftovers", Findings: []llbopt.Finding{{Node: execs[1], Message: "left alone"}}},
+		{Pass: "squash", Findings: []llbopt.Finding{{Node: execs[1], Changed: true}}},
+	}}
+	require.Equal(t, "cachemount (lines 2, 4), squash (line 3)", changedBy(p))
+	require.Equal(t, "", changedBy(plan{}))
+}

@@ -46,6 +46,7 @@ func TestVerifyCatchesASilentChange(t *testing.T) {
 	require.Contains(t, strict.err, "optfrontend verify: 1 difference(s) from stock's image that no report line explains")
 	require.Contains(t, strict.err, "/two: content")
 	require.NotContains(t, strict.err, "/data", "an equal path is not a difference")
+	require.Contains(t, strict.err, "passes that changed this build: cachemount (line 3), broken (line 3)")
 
 	require.Empty(t, warn.err, "verify=warn must not fail the build")
 	require.True(t, slicesContain(warn.warnings, "/two: content"), "warnings: %v", warn.warnings)
