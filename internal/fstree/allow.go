@@ -60,6 +60,11 @@ type Allowance struct {
 	Line   int    `json:"line"`
 	Reason string `json:"reason"`
 
+	// Dependencies are, for a Package, the packages it depends on that
+	// left the image with it, as Expand found them in the two trees'
+	// dpkg status (set by Expand, shown in the result).
+	Dependencies []string `json:"dependencies,omitempty"`
+
 	// files are the paths dpkg lists for Package, read by Expand.
 	files map[string]bool
 	// only, when set, are the only differences the allowance explains:
@@ -76,8 +81,8 @@ type rule struct {
 	pattern *patternmatcher.PatternMatcher
 	// above are the directories Parents explains.
 	above map[string]bool
-	// pkg is Package without its architecture.
-	pkg string
+	// pkgs are Package without its architecture and its Dependencies.
+	pkgs []string
 }
 
 // Explain sets, on each difference, the first allowance of allow that
@@ -136,7 +141,7 @@ func compileOne(a *Allowance) (rule, error) {
 		if err != nil {
 			return r, err
 		}
-		r.pkg = name
+		r.pkgs = append([]string{name}, a.Dependencies...)
 	}
 	if a.Pattern == "" {
 		return r, nil
@@ -165,7 +170,7 @@ func compileOne(a *Allowance) (rule, error) {
 // them (see Expand).
 func (r rule) explains(d Difference) bool {
 	switch {
-	case r.pkg != "" && isDpkgDatabase(d.Path, r.pkg):
+	case slices.ContainsFunc(r.pkgs, func(p string) bool { return isDpkgDatabase(d.Path, p) }):
 		return true
 	case r.a.files[d.Path] && d.What == WhatMissing:
 		return true

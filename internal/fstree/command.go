@@ -91,9 +91,14 @@ func compareDirs(o options) (Result, error) {
 		return Result{}, fmt.Errorf("opening stock's tree: %w", err)
 	}
 	defer root.Close()
+	optRoot, err := os.OpenRoot(o.optimized)
+	if err != nil {
+		return Result{}, fmt.Errorf("opening the optimized tree: %w", err)
+	}
+	defer optRoot.Close()
 	// An os.Root keeps every read of the package lists inside the tree,
 	// whatever its symlinks say.
-	allow, err = Expand(root.FS(), allow)
+	allow, err = Expand(root.FS(), optRoot.FS(), allow)
 	if err != nil {
 		return Result{}, err
 	}

@@ -74,37 +74,75 @@ func isInfoExt(ext string) bool { return ext != "" && !strings.ContainsAny(ext, 
 
 // Expand returns allow with the file list of each Package allowance read
 // from stock's tree: dpkg's "var/lib/dpkg/info/<pkg>.list" and
-// "<pkg>:<arch>.list" (every architecture, or the one named). Each listed
-// path is explained exactly, not what is under it: dpkg lists every
-// directory it made, "/usr" among them, and a package's removal leaves a
-// directory that other packages still fill. A listed directory that goes
-// away is explained because it is listed itself. A listed path is
-// explained only as missing: removing a package does nothing else to its
-// files. Both the path as listed and as it is in the tree are explained,
-// with the symlinks among its directories resolved in stock's tree
-// ("/lib/x" is "/usr/lib/x" where "/lib" links to "usr/lib"), since the
-// comparison sees real paths.
+// "<pkg>:<arch>.list" (every architecture, or the one named), for the
+// package and for each package it depends on, transitively, that stock
+// has installed and the optimized tree's dpkg status no longer lists
+// (Dependencies: what leaving the package's install step out takes with
+// it), and the update-alternatives links whose chosen target is one of
+// those files. Each listed path is explained exactly, not what is under
+// it: dpkg lists every directory it made, "/usr" among them, and a
+// package's removal leaves a directory that other packages still fill. A
+// listed directory that goes away is explained because it is listed
+// itself. A listed path is explained only as missing: removing a package
+// does nothing else to its files. Both the path as listed and as it is in
+// the tree are explained, with the symlinks among its directories
+// resolved in stock's tree ("/lib/x" is "/usr/lib/x" where "/lib" links to
+// "usr/lib"), since the comparison sees real paths.
 //
-// stock is read as an fs.FS (os.DirFS or an os.Root's FS for a directory,
-// an fstest.MapFS in tests) so that lists can come from anywhere; it
+// The trees are read as fs.FS (an os.Root's FS for a directory, an
+// fstest.MapFS in tests) so that lists can come from anywhere; stock
 // should implement fs.ReadLinkFS for the symlinks to be resolved. A
 // package with no list in stock (not installed there) gets no files; its
 // database paths are still explained.
-func Expand(stock fs.FS, allow []Allowance) ([]Allowance, error) {
+func Expand(stock, optimized fs.FS, allow []Allowance) ([]Allowance, error) {
 	out := make([]Allowance, len(allow))
 	copy(out, allow)
-	res := newResolver(stock)
+	var stockPkgs, optPkgs packages
 	for i := range out {
 		if out[i].Package == "" {
 			continue
 		}
-		files, err := packageFiles(stock, res, out[i].Package)
-		if err != nil {
+		if stockPkgs.byName == nil {
+			var err error
+			if stockPkgs, err = readStatus(stock); err != nil {
+				return nil, fmt.Errorf("stock's tree: %w", err)
+			}
+			if optPkgs, err = readStatus(optimized); err != nil {
+				return nil, fmt.Errorf("the optimized tree: %w", err)
+			}
+		}
+		if err := expandPackage(stock, stockPkgs, optPkgs, &out[i]); err != nil {
 			return nil, fmt.Errorf("expanding package %s: %w", out[i].Package, err)
 		}
-		out[i].files = files
 	}
 	return out, nil
+}
+
+// expandPackage sets a's files and Dependencies.
+func expandPackage(stock fs.FS, stockPkgs, optPkgs packages, a *Allowance) error {
+	name, _, err := parsePackage(a.Package)
+	if err != nil {
+		return err
+	}
+	res := newResolver(stock)
+	gone := func(p string) bool { _, ok := optPkgs.byName[p]; return !ok }
+	members := closure(stockPkgs, []string{name}, gone)
+	a.Dependencies = members[1:]
+	a.files = map[string]bool{}
+	for i, m := range members {
+		pkg := m
+		if i == 0 {
+			pkg = a.Package // with its architecture, if named
+		}
+		files, err := packageFiles(stock, res, pkg)
+		if err != nil {
+			return err
+		}
+		for f := range files {
+			a.files[f] = true
+		}
+	}
+	return alternativesOf(stock, res, a.files)
 }
 
 // packageFiles reads the paths dpkg lists for pkg, as listed and resolved.
