@@ -25,10 +25,15 @@ import (
 //
 // It proves the change in the build before making it: a check runs on the
 // image without the packages and resolves, with ldd, the shared libraries
-// of every ELF file the steps after the install made. When one does not
-// resolve (a -dev package brought the runtime library the code links
-// against), or the check cannot run, the layers stay as they are and the
-// report says why.
+// of every ELF file the steps after the install made; and it compares
+// dpkg's status before the install with the install's own: the install
+// must not have upgraded a package the image already had (leaving it out
+// would put the old version back, a security fix among them), nor brought
+// a package that is neither a build tool (buildOnlyPattern) nor a library
+// (python3 pulled in by python3-dev, perl by dpkg-dev, fonts, manpages),
+// and no later step may have run the package manager (dpkg's database
+// would then list the tools as installed). When any of this fails, or the
+// check cannot run, the layers stay as they are and the report says why.
 type BuildTools struct {
 	// Read runs the check; nil leaves every stage as it is.
 	Read FileReader
@@ -40,8 +45,14 @@ type BuildTools struct {
 // Name implements Pass.
 func (BuildTools) Name() string { return "buildtools" }
 
+// buildOnlyPattern matches the Debian packages that only building needs,
+// the closed list: compilers, binutils, make and its kin, -dev packages.
+// It is an extended regular expression that Go and awk read alike: the
+// check in the image uses it too.
+const buildOnlyPattern = `^(gcc|g[+][+]|cpp|clang|make|cmake|ninja-build|autoconf|automake|libtool|pkg-config|pkgconf|build-essential|dpkg-dev|bison|flex|binutils|binutils-[a-z0-9-]+|rpcsvc-proto|[a-z0-9.+-]+-dev)(-[0-9.]+)?(:[a-z0-9]+)?$`
+
 // buildOnly matches the Debian packages that only building needs.
-var buildOnly = regexp.MustCompile(`^(gcc|g\+\+|cpp|clang|make|cmake|ninja-build|autoconf|automake|libtool|pkg-config|pkgconf|build-essential|dpkg-dev|bison|flex|[a-z0-9.+-]+-dev)(-[0-9.]+)?(:[a-z0-9]+)?$`)
+var buildOnly = regexp.MustCompile(buildOnlyPattern)
 
 // compilers are the commands that compile, or install packages that may.
 var compilers = map[string]bool{
@@ -53,8 +64,9 @@ var compilers = map[string]bool{
 // checkScript is the check run on the image without the build tools. It
 // mounts what the steps after the install made at /.optfrontend/made and
 // the install's own layer at /.optfrontend/tools, and writes its verdict to
-// /.optfrontend/out/report: "ok <bytes of the tools' layer>", or the files
-// whose libraries do not resolve, or why it could not check.
+// /.optfrontend/out/report: "ok <kB of the tools' layer>", or the files
+// whose libraries do not resolve, the packages the install upgraded or
+// brought that are no build tools, or why it could not check.
 const checkScript = `set -u
 out=/.optfrontend/out/report
 command -v ldd >/dev/null 2>&1 || { echo "cannot check: no ldd in the image" > "$out"; exit 0; }
@@ -65,6 +77,27 @@ missing=$(cd /.optfrontend/made && find . -type f \( -perm -u+x -o -name '*.so' 
     l=$(ldd "$p" 2>/dev/null | grep 'not found') && printf '%s: %s\n' "$p" "$(echo $l)"
   done)
 if [ -n "$missing" ]; then printf 'missing libraries\n%s\n' "$missing" > "$out"; exit 0; fi
+after=/.optfrontend/tools/var/lib/dpkg/status
+if [ -e /.optfrontend/made/var/lib/dpkg/status ]; then
+  echo "a later step ran the package manager, and dpkg's database would list packages the image no longer has" > "$out"; exit 0
+fi
+if [ -f "$after" ]; then
+  command -v awk >/dev/null 2>&1 || { echo "cannot check: no awk in the image" > "$out"; exit 0; }
+  before=/var/lib/dpkg/status
+  [ -f "$before" ] || before=/dev/null
+  pkgs=$(awk -v buildonly="$OPT_BUILD_ONLY" '
+    /^Package: / { p = $2 }
+    /^Version: / {
+      if (FILENAME == ARGV[1]) { v[p] = $2; next }
+      if (p in v) { if (v[p] != $2) up = up " " p " " v[p] " -> " $2; next }
+      if (p !~ buildonly && p !~ /^lib/) run = run " " p
+    }
+    END {
+      if (up != "") print "it would undo the upgrades the install made:" up
+      if (run != "") print "it would take out packages the install brought that are no build tools:" run
+    }' "$before" "$after")
+  if [ -n "$pkgs" ]; then printf '%s\n' "$pkgs" > "$out"; exit 0; fi
+fi
 kb=$(du -sk /.optfrontend/tools 2>/dev/null | cut -f1)
 echo "ok ${kb:-0}" > "$out"
 `
@@ -117,7 +150,7 @@ func (p BuildTools) Apply(ctx context.Context, g *Graph) (Report, error) {
 		term.Inputs[0] = pruned
 		rep.Layers = append(rep.Layers, LayerEdit{Kinds: kindsFrom(steps, i), Dropped: 1, Lines: s.loc})
 		rep.Findings = append(rep.Findings, Finding{Node: s.node, Changed: true, Message: fmt.Sprintf(
-			"left the build-only packages %s out of the image (about %d kB): the image is every later step's layers on the state before this one, and every library the later steps' programs link against still resolves there",
+			"left the build-only packages %s out of the image (about %d kB): the image is every later step's layers on the state before this one, every library the later steps' programs link against still resolves there, and the install upgraded nothing and brought only build tools and libraries",
 			strings.Join(pkgs, ", "), kb), Allows: allowPackages(pkgs)})
 		return rep, nil // one install per stage: the image is then what a multi-stage build gives
 	}
@@ -143,7 +176,7 @@ func (p BuildTools) check(ctx context.Context, g *Graph, s step, pruned, top Edg
 		Platform: platform,
 		Op: &pb.Op_Exec{Exec: &pb.ExecOp{
 			Meta: &pb.Meta{Args: []string{"/bin/sh", "-c", checkScript}, Cwd: "/", RemoveMountStubsRecursive: true,
-				Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
+				Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "OPT_BUILD_ONLY=" + buildOnlyPattern}},
 			Mounts: []*pb.Mount{
 				// The root is an output so that it is writable: the
 				// mount points are made in it.

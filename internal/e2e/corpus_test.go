@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/require"
 )
 
@@ -184,7 +186,16 @@ func (c corpusCase) check(t *testing.T) string {
 	if c.Fix != "" {
 		// The verify mode proved the filesystem in the build, with what
 		// the fix's reports allow; the packages must still agree with it.
-		if out, err := sameDpkgVerify(t, stockRef, optRef); err != nil {
+		// An image with stock's very manifest needs no proof: its run
+		// is stock's, which passed above. (Run on this builder through
+		// the optimized build's index, such an image fails with "stat
+		// /bin/sh" after a buildtools check that kept the tools: a
+		// builder-side effect still to be understood, see issue 18.)
+		if sameManifest(t, stockImg, optImg) {
+			t.Logf("the fix left the image as stock's, manifest for manifest")
+			return ""
+		}
+		if out, err := sameDpkgVerify(t, ctx, stockRef, optRef); err != nil {
 			return "dpkg -V finds the optimized image's packages amiss where stock's are not: " + errorLine(out) + stepOutput(out)
 		}
 	} else if d := c.fsDiff(t, ctx, optOut, stockImg, optImg); d != "" {
@@ -206,24 +217,58 @@ func (c corpusCase) check(t *testing.T) string {
 	return ""
 }
 
-// sameDpkgVerify runs dpkg -V in both images and fails, printing them,
-// on the lines only the optimized image's output has: a file of a package
-// dpkg says is installed that the optimized image lacks or changed, where
-// stock's has it, is a package database that no longer tells the truth.
-// (Stock's own output need not be empty: base images drop documentation
-// that dpkg still lists; and a package the optimized image no longer has
-// takes its lines with it.)
-func sameDpkgVerify(t *testing.T, stockRef, optRef string) (string, error) {
+// sameManifest tells whether two images have the same manifest digest.
+func sameManifest(t *testing.T, a, b v1.Image) bool {
 	t.Helper()
-	dir := t.TempDir()
-	df := "FROM stock AS stockv\nRUN --network=none dpkg -V > /dpkg-v 2>&1 || true\n" +
-		"FROM optimized\nRUN --network=none --mount=from=stockv,source=/dpkg-v,target=/stock-dpkg-v " +
-		"dpkg -V > /tmp/dpkg-v 2>&1 || true; if grep -vxF -f /stock-dpkg-v /tmp/dpkg-v; then exit 1; fi\n"
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644))
-	return run(t.Context(), "", "buildctl", "build", "--progress=plain", "--frontend", "dockerfile.v0",
-		"--local", "context="+dir, "--local", "dockerfile="+dir,
-		"--opt", "context:stock=docker-image://"+stockRef, "--opt", "context:optimized=docker-image://"+optRef)
+	da, err := a.Digest()
+	require.NoError(t, err)
+	db, err := b.Digest()
+	require.NoError(t, err)
+	return da == db
 }
+
+// pinned names the image a tag names now by its digest: the daemon
+// remembers what a tag named when it last resolved it, and the corpus
+// pushes a new image under the same tag on every run.
+func pinned(t *testing.T, r string) string {
+	t.Helper()
+	parsed, err := name.ParseReference(r)
+	require.NoError(t, err)
+	desc, err := remote.Head(parsed, remote.WithContext(t.Context()))
+	require.NoError(t, err)
+	return r + "@" + desc.Digest.String()
+}
+
+// sameDpkgVerify runs dpkg -V in both images and in the base image of
+// the Dockerfile in dir (its first FROM), and fails, printing them, on the
+// lines only the optimized image's output has: a file of a package dpkg
+// says is installed that the optimized image lacks or changed, where
+// neither stock's image nor the base has that line, is a package database
+// that no longer tells the truth. (Neither output need be empty: base
+// images drop documentation and apt's lists that dpkg still lists, and a
+// step that ran apt may have made some of them again.)
+func sameDpkgVerify(t *testing.T, dockerfileDir, stockRef, optRef string) (string, error) {
+	t.Helper()
+	df, err := os.ReadFile(filepath.Join(dockerfileDir, "Dockerfile"))
+	require.NoError(t, err)
+	m := firstFrom.FindSubmatch(df)
+	require.NotNil(t, m, "no FROM in %s", dockerfileDir)
+	dir := t.TempDir()
+	script := "FROM " + string(m[1]) + " AS basev\nRUN --network=none dpkg -V > /dpkg-v 2>&1 || true\n" +
+		"FROM stock AS stockv\nRUN --network=none dpkg -V > /dpkg-v 2>&1 || true\n" +
+		"FROM optimized\nRUN --network=none --mount=from=stockv,source=/dpkg-v,target=/stock-dpkg-v " +
+		"--mount=from=basev,source=/dpkg-v,target=/base-dpkg-v " +
+		"dpkg -V > /tmp/dpkg-v 2>&1 || true; if grep -vxF -f /stock-dpkg-v -f /base-dpkg-v /tmp/dpkg-v; then exit 1; fi\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(script), 0o644))
+	// --no-cache, as runIn's second run: the snapshots a layer pass left
+	// on the builder must not stand in for either image.
+	return run(t.Context(), "", "buildctl", "build", "--progress=plain", "--frontend", "dockerfile.v0", "--no-cache",
+		"--local", "context="+dir, "--local", "dockerfile="+dir,
+		"--opt", "context:stock=docker-image://"+pinned(t, stockRef), "--opt", "context:optimized=docker-image://"+pinned(t, optRef))
+}
+
+// firstFrom finds a Dockerfile's first base image.
+var firstFrom = regexp.MustCompile(`(?mi)^FROM\s+(?:--platform=\S+\s+)?(\S+)`)
 
 // verifyLines are the differences a failed verify names, the lines after
 // its message.
@@ -346,6 +391,7 @@ func describe(fs map[string]fileEntry, p string) string {
 // the image, without network; noCache runs it even if it ran before.
 func runIn(t *testing.T, image, cmd string, noCache bool) (string, error) {
 	t.Helper()
+	image = pinned(t, image)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM app\nRUN --network=none "+cmd+"\n"), 0o644))
 	args := []string{"build", "--progress=plain", "--frontend", "dockerfile.v0",

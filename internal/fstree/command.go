@@ -102,6 +102,7 @@ func compareDirs(o options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	linksToPackages(stock, allow)
 	diffs := Diff(stock, optimized)
 	allow = append(allow, noiseAllowances(o.stock, o.optimized, diffs)...)
 	if o.again != "" {

@@ -12,20 +12,26 @@ import (
 // dpkgInfo is the directory of dpkg's per-package files.
 const dpkgInfo = "/var/lib/dpkg/info"
 
-// dpkgState are the paths of the package database that removing any
-// package rewrites, each explained with everything under it: dpkg's
-// status and its backup, the logs of dpkg and apt, debconf's answers,
-// and apt's record of automatic installs. What a removal changes
-// elsewhere (alternatives' symlinks, triggers' state, files a maintainer
-// script made) is not listed by dpkg and so not explained: it shows as a
-// difference to look at.
+// dpkgState are the paths of the package database and of apt's state
+// that leaving out a step that installed packages changes, each explained
+// with everything under it: dpkg's status and its backup, the logs of
+// dpkg, apt and update-alternatives, debconf's answers, apt's record of
+// automatic installs, the package lists and downloads of the step's
+// apt-get update, and the dynamic linker's cache that dpkg's ldconfig
+// trigger rebuilt. Alternatives' links and links to a package's files are
+// explained by Expand; what else a maintainer script made is not listed
+// by dpkg and so not explained: it shows as a difference to look at.
 var dpkgState = []string{
 	"/var/lib/dpkg/status",
 	"/var/lib/dpkg/status-old",
 	"/var/lib/apt/extended_states",
+	"/var/lib/apt/lists",
+	"/var/cache/apt",
 	"/var/log/dpkg.log",
 	"/var/log/apt",
+	"/var/log/alternatives.log",
 	"/var/cache/debconf",
+	"/etc/ld.so.cache",
 }
 
 // packageName is a Debian package name (Debian policy 5.6.1), with an

@@ -220,3 +220,29 @@ func groupLinks(record string) []string {
 	}
 	return out
 }
+
+// linksToPackages adds to each package allowance's files the symlinks of
+// stock's tree that point at one of its files ("/usr/lib/cpp" ->
+// "/usr/bin/cpp", which cpp's maintainer script made): with the file gone,
+// such a link would dangle, so the step that made the file made the link.
+// Only a link's being missing is explained, as for listed files.
+func linksToPackages(stock *Tree, allow []Allowance) {
+	for i := range allow {
+		a := &allow[i]
+		if a.Package == "" || len(a.files) == 0 {
+			continue
+		}
+		for _, e := range stock.Entries() {
+			if e.Type != Symlink || a.files[e.Path] {
+				continue
+			}
+			target := e.Link
+			if !strings.HasPrefix(target, "/") {
+				target = path.Join(path.Dir(e.Path), target)
+			}
+			if a.files[path.Clean(target)] {
+				a.files[e.Path] = true
+			}
+		}
+	}
+}

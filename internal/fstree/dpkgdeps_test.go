@@ -145,3 +145,16 @@ func FuzzParseStatus(f *testing.F) {
 		closure(p, roots, func(string) bool { return true })
 	})
 }
+
+// TestLinksToPackages: a symlink at one of a removed package's files,
+// absolute or relative, is the package's; one elsewhere is not.
+func TestLinksToPackages(t *testing.T) {
+	stock := treeOf(t, []hdr{
+		dir("usr/bin"), dir("usr/lib"), reg("usr/bin/cpp", "cpp"), reg("usr/bin/kept", "k"),
+		sym("usr/lib/cpp", "/usr/bin/cpp"), sym("usr/bin/cpp-rel", "cpp"), sym("usr/lib/kept", "../bin/kept"),
+	}, nil)
+	allow := []Allowance{{Package: "cpp", files: map[string]bool{"/usr/bin/cpp": true}}, {Pattern: "/x"}}
+	linksToPackages(stock, allow)
+	require.Equal(t, map[string]bool{"/usr/bin/cpp": true, "/usr/lib/cpp": true, "/usr/bin/cpp-rel": true}, allow[0].files)
+	require.Nil(t, allow[1].files)
+}

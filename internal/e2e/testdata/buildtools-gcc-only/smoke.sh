@@ -1,0 +1,2 @@
+set -e
+hello | grep -qx hello
