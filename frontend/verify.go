@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"path"
@@ -127,7 +128,7 @@ func (c *optClient) verifyResult(ctx context.Context, res *gwclient.Result, conf
 			continue
 		}
 		if c.verify == verifyStrict {
-			return fmt.Errorf("%s", msg)
+			return errors.New(msg)
 		}
 		if err := c.Client.Warn(ctx, "", msg, gwclient.WarnOpts{Level: 1}); err != nil {
 			return fmt.Errorf("reporting the verify mode's finding: %w", err)
@@ -136,6 +137,8 @@ func (c *optClient) verifyResult(ctx context.Context, res *gwclient.Result, conf
 	return nil
 }
 
+// platformSuffix names a platform in a message, nothing for a
+// single-platform result.
 func platformSuffix(id string) string {
 	if id == "" {
 		return ""
