@@ -118,16 +118,15 @@ func (s *session) build(ctx context.Context, fe string, sc Scenario, round int) 
 		label = fe + " " + sc.Name
 	}
 	w := newWatch(label, s.opts.Progress, s.opts.Quiet)
-	ch := make(chan *client.SolveStatus)
-	done := make(chan struct{})
-	go func() {
-		w.run(ch)
-		close(done)
-	}()
-	start := time.Now()
-	resp, err := s.c.Solve(ctx, nil, opt, ch)
-	elapsed := time.Since(start)
-	<-done
+	var resp *client.SolveResponse
+	var elapsed time.Duration
+	err = w.follow(func(ch chan *client.SolveStatus) error {
+		start := time.Now()
+		var err error
+		resp, err = s.c.Solve(ctx, nil, opt, ch)
+		elapsed = time.Since(start)
+		return err
+	})
 	if err != nil {
 		return Build{}, fmt.Errorf("%s build (%s): %w\n%s", fe, sc.Name, err, w.failure())
 	}

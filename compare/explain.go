@@ -79,14 +79,10 @@ func Explain(ctx context.Context, c *client.Client, o ExplainOptions) (*Explanat
 		return gwclient.NewResult(), nil
 	}
 	w := newWatch("explain", nil, true)
-	ch := make(chan *client.SolveStatus)
-	done := make(chan struct{})
-	go func() {
-		w.run(ch)
-		close(done)
-	}()
-	_, err := c.Build(ctx, opt, "optctl", build, ch)
-	<-done
+	err := w.follow(func(ch chan *client.SolveStatus) error {
+		_, err := c.Build(ctx, opt, "optctl", build, ch)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("explaining %s: %w", o.Dockerfile, err)
 	}

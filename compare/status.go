@@ -45,6 +45,21 @@ func newWatch(label string, out io.Writer, quiet bool) *watch {
 		errors: map[digest.Digest]string{}, logs: map[digest.Digest][]byte{}}
 }
 
+// follow runs solve with a status channel the watch reads, and returns
+// once both are done: BuildKit's client closes the channel when the solve
+// ends, so the watch has seen every status by then.
+func (w *watch) follow(solve func(chan *client.SolveStatus) error) error {
+	ch := make(chan *client.SolveStatus)
+	done := make(chan struct{})
+	go func() {
+		w.run(ch)
+		close(done)
+	}()
+	err := solve(ch)
+	<-done
+	return err
+}
+
 // run consumes ch until it is closed.
 func (w *watch) run(ch <-chan *client.SolveStatus) {
 	tick := time.NewTicker(stillRunning)

@@ -90,15 +90,11 @@ func Verify(ctx context.Context, c *client.Client, o VerifyOptions) (*Verificati
 		return nil, err
 	}
 	w := newWatch("verify", o.Progress, o.Quiet)
-	ch := make(chan *client.SolveStatus)
-	done := make(chan struct{})
-	go func() {
-		w.run(ch)
-		close(done)
-	}()
 	start := time.Now()
-	_, err = c.Solve(ctx, nil, client.SolveOpt{Frontend: name, FrontendAttrs: attrs, LocalMounts: mounts, SharedKey: s.id}, ch)
-	<-done
+	err = w.follow(func(ch chan *client.SolveStatus) error {
+		_, err := c.Solve(ctx, nil, client.SolveOpt{Frontend: name, FrontendAttrs: attrs, LocalMounts: mounts, SharedKey: s.id}, ch)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w\n%s", err, w.failure())
 	}

@@ -193,6 +193,12 @@ func (c *optClient) compare(ctx context.Context, p plan, optimized gwclient.Refe
 // solveState solves req and returns its result as a state.
 func (c *optClient) solveState(ctx context.Context, req gwclient.SolveRequest, what string) (llb.State, error) {
 	res, err := c.Client.Solve(ctx, req)
+	return resultState(res, err, what)
+}
+
+// resultState is a solve's single result as a state, its error said as
+// what failed.
+func resultState(res *gwclient.Result, err error, what string) (llb.State, error) {
 	if err != nil {
 		return llb.State{}, fmt.Errorf("%s: %w", what, err)
 	}
@@ -274,14 +280,7 @@ func (s *stockSolve) state(ctx context.Context) (llb.State, error) {
 	case <-ctx.Done():
 		return llb.State{}, context.Cause(ctx)
 	}
-	if s.err != nil {
-		return llb.State{}, fmt.Errorf("solving the stock graph: %w", s.err)
-	}
-	ref, err := s.res.SingleRef()
-	if err != nil {
-		return llb.State{}, fmt.Errorf("solving the stock graph: %w", err)
-	}
-	return stateOf(ref)
+	return resultState(s.res, s.err, "solving the stock graph")
 }
 
 // stateOf is the state of a solved reference, scratch for an empty one

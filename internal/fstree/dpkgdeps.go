@@ -227,12 +227,16 @@ func groupLinks(record string) []string {
 // such a link would dangle, so the step that made the file made the link.
 // Only a link's being missing is explained, as for listed files.
 func linksToPackages(stock *Tree, allow []Allowance) {
+	var entries []Entry // read once, for the first package allowance
 	for i := range allow {
 		a := &allow[i]
 		if a.Package == "" || len(a.files) == 0 {
 			continue
 		}
-		for _, e := range stock.Entries() {
+		if entries == nil {
+			entries = stock.Entries()
+		}
+		for _, e := range entries {
 			if e.Type != Symlink || a.files[e.Path] {
 				continue
 			}
