@@ -168,33 +168,26 @@ func (p BuildTools) prune(g *Graph, steps []step, i int) Edge {
 func (p BuildTools) check(ctx context.Context, g *Graph, s step, pruned, top Edge) (string, error) {
 	made := addDiff(g, s.out, top, "what the steps after the build tools made")
 	tools := addDiff(g, s.prev, s.out, "the build tools' layer")
-	var platform *pb.Platform
-	if s.node.Op.Platform != nil {
-		platform = s.node.Op.Platform
-	}
-	exec := &pb.Op{
-		Platform: platform,
-		Op: &pb.Op_Exec{Exec: &pb.ExecOp{
-			Meta: &pb.Meta{Args: []string{"/bin/sh", "-c", checkScript}, Cwd: "/", RemoveMountStubsRecursive: true,
-				Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "OPT_BUILD_ONLY=" + buildOnlyPattern}},
-			Mounts: []*pb.Mount{
-				// The root is an output so that it is writable: the
-				// mount points are made in it.
-				{Input: 0, Dest: "/", Output: 0},
-				{Input: 1, Dest: "/.optfrontend/made", Output: int64(pb.SkipOutput), Readonly: true},
-				{Input: 2, Dest: "/.optfrontend/tools", Output: int64(pb.SkipOutput), Readonly: true},
-				{Input: int64(pb.Empty), Dest: "/.optfrontend/out", Output: 1},
-			},
-			Network: pb.NetMode_NONE,
-		}},
-		Constraints: &pb.WorkerConstraints{},
-	}
-	n := &Node{Op: exec, Inputs: []Edge{pruned, made, tools}, Metadata: internalMeta("check the image without the build tools",
-		pb.CapExecMetaBase, pb.CapExecMountBind, pb.CapExecMetaNetwork, pb.CapDiffOp, pb.CapMergeOp)}
+	n := addExec(g, execSpec{
+		Platform: s.node.Op.Platform,
+		Meta: &pb.Meta{Args: []string{"/bin/sh", "-c", checkScript}, Cwd: "/", RemoveMountStubsRecursive: true,
+			Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "OPT_BUILD_ONLY=" + buildOnlyPattern}},
+		Mounts: []*pb.Mount{
+			// The root is an output so that it is writable: the mount
+			// points are made in it.
+			{Input: 0, Dest: "/", Output: 0},
+			{Input: 1, Dest: "/.optfrontend/made", Output: int64(pb.SkipOutput), Readonly: true},
+			{Input: 2, Dest: "/.optfrontend/tools", Output: int64(pb.SkipOutput), Readonly: true},
+			{Input: int64(pb.Empty), Dest: "/.optfrontend/out", Output: 1},
+		},
+		Network: pb.NetMode_NONE,
+		Inputs:  []Edge{pruned, made, tools},
+		Name:    "check the image without the build tools",
+		Caps:    []apicaps.CapID{pb.CapExecMetaBase, pb.CapExecMountBind, pb.CapExecMetaNetwork, pb.CapDiffOp, pb.CapMergeOp},
+	})
 	if len(s.node.Locations) > 0 {
 		n.Locations = s.node.Locations
 	}
-	g.Add(n)
 	def, err := g.Definition(Edge{Node: n, Index: 1})
 	if err != nil {
 		return "", fmt.Errorf("encoding the build-tools check: %w", err)

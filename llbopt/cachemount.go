@@ -9,7 +9,6 @@ import (
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/optfrontend/llbopt/pkgcache"
 )
@@ -146,19 +145,6 @@ func (p CacheMount) withUsers(ctx context.Context, g *Graph, n *Node, pl *plan, 
 	return pkgcache.Analyze(execOf(exec), lookup)
 }
 
-func rootMount(exec *pb.ExecOp) *pb.Mount {
-	for _, m := range exec.Mounts {
-		if m.Dest == pb.RootMount {
-			return m
-		}
-	}
-	return nil
-}
-
-func execOf(exec *pb.ExecOp) pkgcache.Exec {
-	return pkgcache.Exec{Args: exec.Meta.Args, Env: exec.Meta.Env, User: exec.Meta.User, Cwd: exec.Meta.Cwd}
-}
-
 // keepable drops the caches this pass must not mount, noting why: refusal
 // is the plan's answer for a cache of this step.
 func keepable(res pkgcache.Result, note func(string, ...any), refusal func(pkgcache.Cache) string) []pkgcache.Cache {
@@ -203,10 +189,6 @@ func overlappingMount(exec *pb.ExecOp, dir string) *pb.Mount {
 	return nil
 }
 
-func within(p, dir string) bool {
-	return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
-}
-
 func addCacheMount(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp, c pkgcache.Cache, namespace string) error {
 	m := &pb.Mount{
 		Input:     int64(pb.Empty),
@@ -244,49 +226,6 @@ func addFileMount(ctx context.Context, g *Graph, n *Node, exec *pb.ExecOp, f pkg
 	insertMount(exec, &pb.Mount{Input: idx, Selector: name, Dest: f.Path, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND})
 	addCaps(n, string(pb.CapExecMountBind), string(pb.CapExecMountSelector))
 	return nil
-}
-
-// mountInput imports st, built for the exec's platform, into the graph and
-// returns its index among the exec's inputs.
-func mountInput(ctx context.Context, g *Graph, n *Node, st llb.State) (int64, error) {
-	var opts []llb.ConstraintsOpt
-	if p := n.Op.Platform; p != nil {
-		opts = append(opts, llb.Platform(ocispecs.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, OSVersion: p.OSVersion, OSFeatures: p.OSFeatures}))
-	}
-	def, err := st.Marshal(ctx, opts...)
-	if err != nil {
-		return 0, fmt.Errorf("marshalling a mount source: %w", err)
-	}
-	e, err := g.Import(def.ToPB())
-	if err != nil {
-		return 0, err
-	}
-	if i := slices.Index(n.Inputs, e); i >= 0 {
-		return int64(i), nil
-	}
-	n.Inputs = append(n.Inputs, e)
-	return int64(len(n.Inputs) - 1), nil
-}
-
-// insertMount keeps the mounts sorted by destination, as client/llb emits
-// them, so that a parent directory is mounted before what lies inside it.
-func insertMount(exec *pb.ExecOp, m *pb.Mount) {
-	i, _ := slices.BinarySearchFunc(exec.Mounts, m.Dest, func(a *pb.Mount, dest string) int {
-		return strings.Compare(a.Dest, dest)
-	})
-	exec.Mounts = slices.Insert(exec.Mounts, i, m)
-}
-
-func addCaps(n *Node, caps ...string) {
-	if n.Metadata == nil {
-		n.Metadata = &pb.OpMetadata{}
-	}
-	if n.Metadata.Caps == nil {
-		n.Metadata.Caps = map[string]bool{}
-	}
-	for _, c := range caps {
-		n.Metadata.Caps[c] = true
-	}
 }
 
 func sharing(s string) pb.CacheSharingOpt {

@@ -11,7 +11,6 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
 	"github.com/moby/patternmatcher"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/org/optfrontend/llbopt/manifest"
 	"github.com/org/optfrontend/llbopt/pkgcache"
@@ -385,19 +384,4 @@ func (p ManifestFirst) rewrite(g *Graph, n *Node, root *pb.Mount, cp *sourceCopy
 			}
 		}
 	}
-}
-
-// cloneNode copies a node's op, metadata and locations into a new node
-// with the same inputs, for a pass that needs a variant of an op whose
-// original other ops still use.
-func cloneNode(n *Node) *Node {
-	c := &Node{
-		Op:        proto.Clone(n.Op).(*pb.Op),
-		Inputs:    slices.Clone(n.Inputs),
-		Locations: n.Locations,
-	}
-	if n.Metadata != nil {
-		c.Metadata = proto.Clone(n.Metadata).(*pb.OpMetadata)
-	}
-	return c
 }

@@ -41,7 +41,7 @@ func Passes(cfg Config) []Entry {
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: NoRecommends{}},
-		{Pass: DevDeps{}},
+		{Pass: NoDevDeps{}},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps, Helper: cfg.Self}, Default: true},
 		{Pass: BuildTools{Read: cfg.Read, Caps: cfg.LLBCaps}},
 	}

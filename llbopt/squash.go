@@ -158,20 +158,6 @@ func stageRuns(steps []step, users map[Edge]int) []run {
 	return runs
 }
 
-// boundary says why steps j and j+1 cannot share a layer, "" when they can.
-func boundary(steps []step, j int, users map[Edge]int) string {
-	a, b := steps[j], steps[j+1]
-	switch {
-	case a.stage < 0 || b.stage < 0:
-		return fmt.Sprintf("the step before line %d has no Dockerfile line", b.loc.Start)
-	case a.stage != b.stage:
-		return fmt.Sprintf("a stage starts between lines %d and %d", a.loc.Start, b.loc.Start)
-	case users[a.out] > 1:
-		return fmt.Sprintf("another step uses the result of line %d", a.loc.Start)
-	}
-	return ""
-}
-
 func mayTouch(fx []effects, removes []string) bool {
 	for _, f := range fx {
 		if anyOverlap(f.writes, removes) {

@@ -6,11 +6,12 @@ import (
 	"path"
 
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
 
 	"github.com/org/optfrontend/llbopt/pkgcache"
 )
 
-// DevDeps gives the stage that ships production dependencies only where it
+// NoDevDeps gives the stage that ships production dependencies only where it
 // copies a tree from a build stage whose node_modules npm installed with
 // the dev dependencies (npm ci or npm install, as a build needs them): the
 // copy reads the build stage's result after `npm prune --omit=dev`, run
@@ -18,13 +19,13 @@ import (
 // what the image holds, so it never runs by default: the
 // BUILDKIT_OPT_FIX=nodevdeps build arg asks for it, and the report names
 // every copy it changed.
-type DevDeps struct{}
+type NoDevDeps struct{}
 
 // Name implements Pass.
-func (DevDeps) Name() string { return "nodevdeps" }
+func (NoDevDeps) Name() string { return "nodevdeps" }
 
 // Apply implements Pass.
-func (DevDeps) Apply(_ context.Context, g *Graph) (Report, error) {
+func (NoDevDeps) Apply(_ context.Context, g *Graph) (Report, error) {
 	var rep Report
 	term := g.Terminal()
 	if term == nil || term.Op.Op != nil || len(term.Inputs) != 1 {
@@ -97,18 +98,16 @@ func devInstall(g *Graph, src Edge) *Node {
 // installing exec's user, environment and directory, without network.
 func prune(g *Graph, install *Node, src Edge) Edge {
 	meta := install.Op.GetExec().Meta
-	op := &pb.Op{
-		Platform:    install.Op.Platform,
-		Constraints: &pb.WorkerConstraints{},
-		Op: &pb.Op_Exec{Exec: &pb.ExecOp{
-			Meta: &pb.Meta{Args: []string{"npm", "prune", "--omit=dev", "--no-audit", "--no-fund"}, Env: meta.Env, Cwd: meta.Cwd, User: meta.User,
-				RemoveMountStubsRecursive: true},
-			Mounts:  []*pb.Mount{{Input: 0, Dest: pb.RootMount, Output: 0}},
-			Network: pb.NetMode_NONE,
-		}},
-	}
-	n := &Node{Op: op, Inputs: []Edge{src}, Locations: install.Locations,
-		Metadata: internalMeta("npm prune --omit=dev for the stage that ships", pb.CapExecMetaBase, pb.CapExecMountBind, pb.CapExecMetaNetwork)}
-	g.Add(n)
+	n := addExec(g, execSpec{
+		Platform: install.Op.Platform,
+		Meta: &pb.Meta{Args: []string{"npm", "prune", "--omit=dev", "--no-audit", "--no-fund"}, Env: meta.Env, Cwd: meta.Cwd, User: meta.User,
+			RemoveMountStubsRecursive: true},
+		Mounts:  []*pb.Mount{{Input: 0, Dest: pb.RootMount, Output: 0}},
+		Network: pb.NetMode_NONE,
+		Inputs:  []Edge{src},
+		Name:    "npm prune --omit=dev for the stage that ships",
+		Caps:    []apicaps.CapID{pb.CapExecMetaBase, pb.CapExecMountBind, pb.CapExecMetaNetwork},
+	})
+	n.Locations = install.Locations
 	return Edge{Node: n}
 }

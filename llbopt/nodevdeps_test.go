@@ -24,7 +24,7 @@ func TestDevDeps(t *testing.T) {
 			def, _ := dftest.Convert(t, build+tc.final, "")
 			g, err := Decode(def)
 			require.NoError(t, err)
-			rep, err := DevDeps{}.Apply(context.Background(), g)
+			rep, err := NoDevDeps{}.Apply(context.Background(), g)
 			require.NoError(t, err)
 			require.NoError(t, g.Validate())
 			if !tc.pruned {
@@ -47,7 +47,7 @@ func TestDevDeps(t *testing.T) {
 	def, _ := dftest.Convert(t, "FROM node AS build\nWORKDIR /app\nRUN npm ci --omit=dev\nFROM node\nCOPY --from=build /app /app\n", "")
 	g, err := Decode(def)
 	require.NoError(t, err)
-	rep, err := DevDeps{}.Apply(context.Background(), g)
+	rep, err := NoDevDeps{}.Apply(context.Background(), g)
 	require.NoError(t, err)
 	require.Empty(t, rep.Findings)
 }
