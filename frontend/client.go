@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/moby/buildkit/client/llb/sourceresolver"
@@ -194,4 +195,32 @@ func (c *optClient) firstTime(msg string) bool {
 	}
 	c.warned[msg] = true
 	return true
+}
+
+// withOpts returns the build options with extra ones added where the build
+// does not set them already: a user's own option always wins.
+func withOpts(bo gwclient.BuildOpts, extra map[string]string) gwclient.BuildOpts {
+	opts := maps.Clone(bo.Opts)
+	if opts == nil {
+		opts = map[string]string{}
+	}
+	for k, v := range extra {
+		if _, ok := opts[k]; !ok {
+			opts[k] = v
+		}
+	}
+	bo.Opts = opts
+	return bo
+}
+
+// optsClient is a gateway client whose build options carry extra ones, as
+// withOpts adds them.
+type optsClient struct {
+	gwclient.Client
+	extra map[string]string
+}
+
+// BuildOpts is the client's, with the extra options.
+func (c optsClient) BuildOpts() gwclient.BuildOpts {
+	return withOpts(c.Client.BuildOpts(), c.extra)
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -133,15 +132,13 @@ func sourceLines(data []byte, start, end int) string {
 // Dockerfile, .dockerignore, base image configs). A `# syntax=` line is not
 // followed: the Dockerfile is explained as optfrontend would build it.
 func Explain(ctx context.Context, c gwclient.Client) ([]Finding, *gwclient.Result, error) {
-	ec := &explainClient{Client: c}
-	bo := ec.BuildOpts()
-	if bo.Opts[bkfrontend.KeySource] == "" {
-		// Nothing is solved, so squash's helper image is never pulled: any
-		// name lets it show what it would do.
-		bo.Opts = maps.Clone(bo.Opts)
-		bo.Opts[bkfrontend.KeySource] = "org/optfrontend"
-	}
-	passes, err := SelectPasses(bo)
+	// A client that forwarded the build says so in cmdline; without it the
+	// stock builder converts the Dockerfile instead of forwarding it to
+	// the frontend its syntax line names.
+	ec := &explainClient{Client: optsClient{c, map[string]string{"cmdline": "optfrontend explain"}}}
+	// Nothing is solved, so squash's helper image is never pulled: any
+	// name lets it show what it would do.
+	passes, err := SelectPasses(optsClient{ec, map[string]string{bkfrontend.KeySource: "org/optfrontend"}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -160,22 +157,6 @@ type explainClient struct {
 
 	mu       sync.Mutex
 	findings []Finding
-}
-
-// BuildOpts marks the build as one whose frontend is already chosen, so
-// that the stock builder converts the Dockerfile instead of forwarding it to
-// the frontend its syntax line names.
-func (c *explainClient) BuildOpts() gwclient.BuildOpts {
-	bo := c.Client.BuildOpts()
-	if _, ok := bo.Opts["cmdline"]; !ok {
-		opts := maps.Clone(bo.Opts)
-		if opts == nil {
-			opts = map[string]string{}
-		}
-		opts["cmdline"] = "optfrontend explain"
-		bo.Opts = opts
-	}
-	return bo
 }
 
 // Solve runs the passes over the Dockerfile's graph and returns an empty

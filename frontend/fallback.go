@@ -15,29 +15,6 @@ import (
 	"github.com/org/optfrontend/llbopt"
 )
 
-// BuildArgFallback is the build arg that turns the safety net off:
-// BUILDKIT_OPT_FALLBACK=off makes a failure of the optimized graph the
-// build's failure, as the tests that must see pass defects need. By default
-// a failed optimized graph is solved again as the stock frontend made it.
-const BuildArgFallback = "BUILDKIT_OPT_FALLBACK"
-
-// fallbackEnabled reads BUILDKIT_OPT_FALLBACK: on unless off, false, 0 or
-// no; anything else that is not on, true, 1 or yes is an error naming the
-// option.
-func fallbackEnabled(opts map[string]string) (bool, error) {
-	v, ok := opts["build-arg:"+BuildArgFallback]
-	if !ok || v == "" {
-		return true, nil
-	}
-	switch strings.ToLower(v) {
-	case "on", "true", "1", "yes":
-		return true, nil
-	case "off", "false", "0", "no":
-		return false, nil
-	}
-	return false, fmt.Errorf("build arg %s: %q is neither on nor off", BuildArgFallback, v)
-}
-
 // solveWithFallback solves the optimized request and, when it fails for a
 // reason the passes may have caused, solves the request as the stock
 // builder made it. The optimized solve is evaluated, not left lazy: a

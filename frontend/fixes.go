@@ -15,16 +15,6 @@ import (
 	"github.com/org/optfrontend/checks"
 )
 
-// The BUILDKIT_OPT_FIX words the frontend applies itself, through named
-// contexts for the target stage's base image.
-const (
-	// fixSlim builds the target stage on the -slim variant of its base.
-	fixSlim = "slim"
-	// fixPin builds it on the digest its base's tag names now, and says
-	// what to write to keep it.
-	fixPin = "pin"
-)
-
 // baseFixes applies the slim and pin fixes the build asks for and returns
 // the named-context options that carry them to the stock builder.
 func baseFixes(ctx context.Context, a *advice, slim, pin bool) (map[string]string, error) {
@@ -139,18 +129,4 @@ func slimContext(ctx context.Context, a *advice) (map[string]string, error) {
 	}
 	warn(fmt.Sprintf("optfrontend fix slim: built FROM %s instead of %s: the image no longer has what the full image adds (compilers, headers, many tools)", slim, base))
 	return map[string]string{key: "docker-image://" + slimNamed.String()}, nil
-}
-
-// withOpts returns the build options with extra ones added.
-func withOpts(bo gwclient.BuildOpts, extra map[string]string) gwclient.BuildOpts {
-	if len(extra) == 0 {
-		return bo
-	}
-	opts := maps.Clone(bo.Opts)
-	if opts == nil {
-		opts = map[string]string{}
-	}
-	maps.Copy(opts, extra)
-	bo.Opts = opts
-	return bo
 }

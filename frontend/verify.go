@@ -22,13 +22,6 @@ import (
 	"github.com/org/optfrontend/llbopt"
 )
 
-// BuildArgVerify is the build arg of the verify mode: BUILDKIT_OPT_VERIFY=1
-// (or strict) solves, beside the optimized graph, the graph the stock
-// builder made, compares the two images inside the build, and fails the
-// build on any difference no report line of the build explains;
-// BUILDKIT_OPT_VERIFY=warn warns instead.
-const BuildArgVerify = "BUILDKIT_OPT_VERIFY"
-
 // verifyMode is what BUILDKIT_OPT_VERIFY asks for.
 type verifyMode int
 
@@ -37,21 +30,6 @@ const (
 	verifyStrict
 	verifyWarn
 )
-
-// verifyModeOf reads BUILDKIT_OPT_VERIFY: off when unset, empty, 0, false,
-// off or no; strict for 1, true, on, yes or strict; warn for warn.
-func verifyModeOf(opts map[string]string) (verifyMode, error) {
-	v := strings.ToLower(opts["build-arg:"+BuildArgVerify])
-	switch v {
-	case "", "0", "false", "off", "no":
-		return verifyOff, nil
-	case "1", "true", "on", "yes", "strict":
-		return verifyStrict, nil
-	case "warn":
-		return verifyWarn, nil
-	}
-	return verifyOff, fmt.Errorf("build arg %s: %q is none of 1, strict, warn, 0", BuildArgVerify, v)
-}
 
 // shown is how many differences a verify message lists.
 const shown = 20

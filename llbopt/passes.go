@@ -30,6 +30,15 @@ type Config struct {
 	Self string
 }
 
+// Entry is a known pass, whether it runs when the user says nothing, and
+// whether it is a fix: a pass that changes what the image holds, which
+// runs only when BUILDKIT_OPT_FIX (or BUILDKIT_OPT) names it.
+type Entry struct {
+	Pass    Pass
+	Default bool
+	Fix     bool
+}
+
 // Passes lists every pass the frontend knows, configured by cfg, in the
 // order the pipeline runs them. The order is the one place where passes
 // meet: a pass never looks at another's work except through the graph.
@@ -40,9 +49,9 @@ func Passes(cfg Config) []Entry {
 		{Pass: ManifestFirst{Read: cfg.Read, List: cfg.List, Caps: cfg.LLBCaps}, Default: true},
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
-		{Pass: NoRecommends{}},
-		{Pass: NoDevDeps{}},
+		{Pass: NoRecommends{}, Fix: true},
+		{Pass: NoDevDeps{}, Fix: true},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps, Helper: cfg.Self}, Default: true},
-		{Pass: BuildTools{Read: cfg.Read, Caps: cfg.LLBCaps}},
+		{Pass: BuildTools{Read: cfg.Read, Caps: cfg.LLBCaps}, Fix: true},
 	}
 }

@@ -17,7 +17,7 @@ type optsClient struct {
 func (c optsClient) BuildOpts() gwclient.BuildOpts { return gwclient.BuildOpts{Opts: c.opts} }
 
 func TestOffByDefault(t *testing.T) {
-	passes, err := frontend.SelectPasses(offClient{optsClient{}}.BuildOpts())
+	passes, err := frontend.SelectPasses(offClient{optsClient{}})
 	require.NoError(t, err)
 	require.Empty(t, passes)
 
@@ -27,7 +27,7 @@ func TestOffByDefault(t *testing.T) {
 	require.NotContains(t, orig, optKey, "the client's own map is left alone")
 
 	explicit := map[string]string{optKey: ""}
-	passes, err = frontend.SelectPasses(offClient{optsClient{opts: explicit}}.BuildOpts())
+	passes, err = frontend.SelectPasses(offClient{optsClient{opts: explicit}})
 	require.NoError(t, err)
 	require.NotEmpty(t, passes, "an explicit BUILDKIT_OPT wins over the default off")
 }
