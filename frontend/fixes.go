@@ -51,6 +51,7 @@ func pinContext(ctx context.Context, a *advice, chosen map[string]string) (map[s
 	}
 	named, err := reference.ParseNormalizedNamed(base)
 	if err != nil {
+		warnAt(ctx, src, loc, fmt.Sprintf("optfrontend fix pin: nothing to do: %s is not an image reference: %v", base, err))
 		return nil, nil
 	}
 	key := contextKey(named)
@@ -106,16 +107,20 @@ func slimContext(ctx context.Context, a *advice) (map[string]string, error) {
 	c, bc, src := a.c, a.bc, a.src
 	opt := checks.Options{Target: bc.Target, BuildArgs: bc.BuildArgs, ImageExists: a.imageExists}
 	base, slim, loc, err := checks.SlimBase(ctx, src.Data, opt)
+	warn := func(msg string) { warnAt(ctx, src, loc, msg) }
 	if err != nil {
+		// The stock builder reports a Dockerfile it cannot read; the fix
+		// the user asked for says why it did nothing.
+		warn(fmt.Sprintf("optfrontend fix slim: nothing to do: the final stage's base image could not be read: %v", err))
 		return nil, nil
 	}
-	warn := func(msg string) { warnAt(ctx, src, loc, msg) }
 	if base == "" {
 		warn("optfrontend fix slim: nothing to do: the final stage's base image is pinned, already slim, or has no -slim variant in its registry")
 		return nil, nil
 	}
 	named, err := reference.ParseNormalizedNamed(base)
 	if err != nil {
+		warn(fmt.Sprintf("optfrontend fix slim: nothing to do: %s is not an image reference: %v", base, err))
 		return nil, nil
 	}
 	key := contextKey(named)
@@ -125,6 +130,7 @@ func slimContext(ctx context.Context, a *advice) (map[string]string, error) {
 	}
 	slimNamed, err := reference.ParseNormalizedNamed(slim)
 	if err != nil {
+		warn(fmt.Sprintf("optfrontend fix slim: nothing to do: %s is not an image reference: %v", slim, err))
 		return nil, nil
 	}
 	warn(fmt.Sprintf("optfrontend fix slim: built FROM %s instead of %s: the image no longer has what the full image adds (compilers, headers, many tools)", slim, base))

@@ -122,8 +122,10 @@ func patchHistory(config []byte, edits []llbopt.LayerEdit) ([]byte, error) {
 		}
 		base := len(layers) - len(e.Kinds)
 		for i, kind := range e.Kinds {
-			var createdBy string
-			_ = json.Unmarshal(history[layers[base+i]]["created_by"], &createdBy)
+			createdBy, err := historyString(history[layers[base+i]], "created_by")
+			if err != nil {
+				return nil, err
+			}
 			if !madeBy(kind, createdBy) {
 				return nil, fmt.Errorf("history entry %q does not stand for a %s step", createdBy, kind)
 			}
@@ -146,8 +148,10 @@ func patchHistory(config []byte, edits []llbopt.LayerEdit) ([]byte, error) {
 		if ch.empty {
 			h["empty_layer"] = json.RawMessage("true")
 		}
-		var comment string
-		_ = json.Unmarshal(h["comment"], &comment)
+		comment, err := historyString(h, "comment")
+		if err != nil {
+			return nil, err
+		}
 		if comment != "" {
 			comment += "; "
 		}
@@ -163,6 +167,20 @@ func patchHistory(config []byte, edits []llbopt.LayerEdit) ([]byte, error) {
 	}
 	cfg["history"] = dt
 	return json.Marshal(cfg)
+}
+
+// historyString reads a string field of a history entry; empty when the
+// entry has none.
+func historyString(h map[string]json.RawMessage, field string) (string, error) {
+	raw, ok := h[field]
+	if !ok {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf("history entry's %s: %w", field, err)
+	}
+	return s, nil
 }
 
 // madeBy tells whether a history entry's created_by is an instruction of

@@ -64,6 +64,9 @@ func TestPatchHistoryRefusesAHistoryThatDoesNotMatch(t *testing.T) {
 	for name, history := range map[string]string{
 		"too few layers": `[{"created_by":"RUN a"},{"created_by":"COPY b"}]`,
 		"other steps":    `[{"created_by":"RUN a"},{"created_by":"COPY x"},{"created_by":"COPY b"}]`,
+		// A field that is not a string was once read as an empty one.
+		"created_by not a string": `[{"created_by":"RUN a"},{"created_by":7},{"created_by":"COPY b"}]`,
+		"comment not a string":    `[{"created_by":"RUN a","comment":{}},{"created_by":"RUN b"},{"created_by":"COPY c"}]`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := patchHistory([]byte(`{"history":`+history+`}`), edits)

@@ -106,7 +106,7 @@ echo "ok ${kb:-0}" > "$out"
 func (p BuildTools) Apply(ctx context.Context, g *Graph) (Report, error) {
 	var rep Report
 	term := g.Terminal()
-	if term == nil || term.Op.Op != nil || len(term.Inputs) != 1 || p.Read == nil {
+	if term == nil || term.Op.Op != nil || len(term.Inputs) != 1 {
 		return rep, nil
 	}
 	top := term.Inputs[0]
@@ -134,6 +134,13 @@ func (p BuildTools) Apply(ctx context.Context, g *Graph) (Report, error) {
 		}
 		if why := diffMergeMissing(p.Caps); why != "" {
 			rep.Findings = append(rep.Findings, Finding{Node: s.node, Message: "kept " + strings.Join(pkgs, ", ") + " in the image: " + why})
+			return rep, nil
+		}
+		if p.Read == nil {
+			// optctl explain runs the passes with no daemon: say so at the
+			// step rather than stay silent.
+			rep.Findings = append(rep.Findings, Finding{Node: s.node, Message: "kept " + strings.Join(pkgs, ", ") +
+				" in the image: whether the image works without them is checked by running it in the build, and nothing runs here"})
 			return rep, nil
 		}
 		pruned := p.prune(g, steps, i)

@@ -122,3 +122,20 @@ func TestBuildToolsKeepsThem(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildToolsSaysWhyWithoutADaemon: optctl explain has no daemon to run
+// the check on; the pass keeps the tools and says so at the install's line.
+func TestBuildToolsSaysWhyWithoutADaemon(t *testing.T) {
+	def, _ := dftest.Convert(t, pyext, "")
+	g, err := Decode(def)
+	require.NoError(t, err)
+	rep, err := BuildTools{Caps: dftest.AllCaps()}.Apply(context.Background(), g)
+	require.NoError(t, err)
+	require.Len(t, rep.Findings, 1)
+	require.False(t, rep.Findings[0].Changed)
+	require.Contains(t, rep.Findings[0].Message, "kept gcc, python3-dev in the image: whether the image works without them is checked by running it in the build")
+	loc, ok := g.Location(rep.Findings[0].Node)
+	require.True(t, ok)
+	require.Equal(t, 2, loc.Start)
+	require.Empty(t, rep.Layers)
+}
