@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -79,9 +77,6 @@ func Findings(g *llbopt.Graph, reports []llbopt.Report) []Finding {
 	return out
 }
 
-// lineSuffix is what Build appends to a warning that has a line.
-var lineSuffix = regexp.MustCompile(` \(line (\d+)\)$`)
-
 // ParseWarning reads back a build warning that Build sent, from the short
 // message, source and ranges a client's SolveStatus carries. ok is false for
 // any other warning, such as the stock frontend's lint rules.
@@ -95,11 +90,12 @@ func ParseWarning(short string, info *pb.SourceInfo, ranges []*pb.Range) (f Find
 		return Finding{}, false
 	}
 	f = Finding{Pass: pass, Message: msg, Changed: true}
-	if m := lineSuffix.FindStringSubmatch(msg); m != nil && len(ranges) > 0 &&
-		m[1] == strconv.Itoa(int(ranges[0].GetStart().GetLine())) {
-		f.Message = strings.TrimSuffix(msg, m[0])
-	}
 	f.locate(info, ranges)
+	// Warning added the line the range starts at; the message is what
+	// came before it.
+	if len(ranges) > 0 {
+		f.Message = strings.TrimSuffix(msg, fmt.Sprintf(" (line %d)", ranges[0].GetStart().GetLine()))
+	}
 	return f, true
 }
 
