@@ -22,10 +22,6 @@ type effects struct {
 	removes []string
 	// removers are the commands behind removes, for the report.
 	removers []string
-	// deletes is false only when the step is known to delete no file that
-	// existed before it: it may add files and change existing ones in place
-	// (chown, chmod, a rewrite), nothing more.
-	deletes bool
 }
 
 // anywhere is the prefix that overlaps every path.
@@ -40,7 +36,7 @@ func stepEffects(n *Node) effects {
 	switch op := n.Op.Op.(type) {
 	case *pb.Op_Exec:
 		if op.Exec.Meta == nil {
-			return effects{writes: []string{anywhere}, deletes: true}
+			return effects{writes: []string{anywhere}}
 		}
 		return execEffects(execOf(op.Exec))
 	case *pb.Op_File:
@@ -56,15 +52,13 @@ func stepEffects(n *Node) effects {
 			case *pb.FileAction_Rm:
 				fx.removes = append(fx.removes, clean(x.Rm.Path))
 				fx.removers = append(fx.removers, "rm "+x.Rm.Path)
-				fx.deletes = true
 			default:
 				fx.writes = append(fx.writes, anywhere)
-				fx.deletes = true
 			}
 		}
 		return fx
 	}
-	return effects{writes: []string{anywhere}, deletes: true}
+	return effects{writes: []string{anywhere}}
 }
 
 // execEffects reads a script command by command. A script that does not
@@ -73,11 +67,10 @@ func stepEffects(n *Node) effects {
 func execEffects(e pkgcache.Exec) effects {
 	cmds, err := pkgcache.Commands(e)
 	if err != nil {
-		return effects{writes: []string{anywhere}, deletes: true}
+		return effects{writes: []string{anywhere}}
 	}
 	var fx effects
 	for _, c := range cmds {
-		fx.deletes = fx.deletes || !keepsFiles(c)
 		w, r := commandEffects(c)
 		fx.writes = append(fx.writes, w...)
 		if len(r) > 0 {
