@@ -41,7 +41,7 @@ func withDirective(df, directive string) string {
 // silence it, that skipping another rule does not, and that error=true
 // fails with stock's message once it fires and not when it is skipped.
 func TestCheckDirective(t *testing.T) {
-	for _, rule := range Rules {
+	for _, rule := range Rules() {
 		name := rule.RuleName()
 		tc := firing(t, name)
 		opt := options()

@@ -24,7 +24,7 @@ func TestDocs(t *testing.T) {
 	doc := string(dt)
 	sections := strings.Split(doc, "\n## ")
 	var order []string
-	for _, r := range Rules {
+	for _, r := range Rules() {
 		name := r.RuleName()
 		t.Run(name, func(t *testing.T) {
 			require.Equal(t, DocsURL+"#"+strings.ToLower(name), ruleField(r, "URL"))

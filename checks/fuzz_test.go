@@ -29,7 +29,7 @@ func FuzzRun(f *testing.F) {
 	}
 	f.Add("# check=skip=all;error=true\nFROM a AS b\nFROM b\nCOPY --from=0 . .\nRUN --mount=from=b,target=/x sh -c \"$(echo)\"\nONBUILD RUN apt-get install x\n")
 	known := map[string]bool{}
-	for _, r := range Rules {
+	for _, r := range Rules() {
 		known[r.RuleName()] = true
 	}
 	f.Fuzz(func(t *testing.T, df string) {

@@ -114,16 +114,19 @@ var (
 )
 
 // Rules lists every rule of the package, in the order docs/checks.md
-// documents them.
-var Rules = []linter.LinterRuleI{
-	&RuleFullBaseImage,
-	&RuleUnpinnedBaseImage,
-	&RuleRunAsRoot,
-	&RuleAddLocalFile,
-	&RuleAptInstallRecommends,
-	&RuleNoDockerignore,
-	&RuleBuildToolsInFinalStage,
-	&RuleSecretFileCopied,
+// documents them. It returns a new slice each time, so that no caller can
+// add, drop or reorder the rules another caller sees.
+func Rules() []linter.LinterRuleI {
+	return []linter.LinterRuleI{
+		&RuleFullBaseImage,
+		&RuleUnpinnedBaseImage,
+		&RuleRunAsRoot,
+		&RuleAddLocalFile,
+		&RuleAptInstallRecommends,
+		&RuleNoDockerignore,
+		&RuleBuildToolsInFinalStage,
+		&RuleSecretFileCopied,
+	}
 }
 
 // shortList names the first few files and counts the rest.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -165,19 +166,38 @@ func (df *dockerfile) chain() []*stage {
 }
 
 // imageRef is a base image reference split into name, tag and digest.
+// The name is as the Dockerfile wrote it ("python", not
+// "docker.io/library/python"), since messages quote it and Options'
+// callbacks look it up.
 type imageRef struct {
 	name, tag, digest string
 }
 
+// parseImageRef splits an expanded FROM image with distribution's
+// reference grammar. A reference dockerfile2llb would reject, as it
+// parses it with reference.ParseNormalizedNamed, gives the zero imageRef:
+// stock's own error reports it, and a rule whose image is unknown does not
+// fire.
 func parseImageRef(s string) imageRef {
+	if _, err := reference.ParseNormalizedNamed(s); err != nil {
+		return imageRef{}
+	}
+	// reference.Parse keeps the familiar name; ParseNormalizedNamed would
+	// add the docker.io/library/ that messages must not show.
+	ref, err := reference.Parse(s)
+	if err != nil {
+		return imageRef{}
+	}
 	var r imageRef
-	if i := strings.Index(s, "@"); i >= 0 {
-		s, r.digest = s[:i], s[i+1:]
+	if n, ok := ref.(reference.Named); ok {
+		r.name = n.Name()
 	}
-	if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
-		s, r.tag = s[:i], s[i+1:]
+	if t, ok := ref.(reference.Tagged); ok {
+		r.tag = t.Tag()
 	}
-	r.name = s
+	if d, ok := ref.(reference.Digested); ok {
+		r.digest = d.Digest().String()
+	}
 	return r
 }
 

@@ -13,40 +13,6 @@ import (
 	"github.com/moby/buildkit/client"
 )
 
-// Example says how the benchmark changes one example: the file its
-// source-change scenario edits (empty: detected) and the command its
-// dependency-change scenario runs (empty: skipped). It mirrors
-// internal/e2e/bench_test.go.
-type Example struct {
-	// Name is the example's directory name.
-	Name string
-	// Touch and DepCmd are as for Options.
-	Touch  string
-	DepCmd string
-}
-
-// depCmd returns a shell command that adds, in round N, the Nth of deps
-// with the add command, and writes a file no build has seen, as
-// internal/e2e/bench_test.go does: the same dependencies come back in every
-// run, and without it the second run would be a cache hit.
-func depCmd(add string, deps ...string) string {
-	return fmt.Sprintf(`set -- %s; [ "$OPTCTL_ROUND" -le $# ] || { echo "only $# dependencies to add" >&2; exit 1; }; shift $((OPTCTL_ROUND-1)); %s "$1" && echo "$OPTCTL_NONCE" >.rebuild`,
-		strings.Join(deps, " "), add)
-}
-
-// Examples is how the benchmark changes each example; an example not
-// listed gets a detected source file and no dependency change.
-var Examples = []Example{
-	{Name: "goserver", Touch: "main.go", DepCmd: depCmd("go get",
-		"github.com/google/uuid@v1.6.0", "github.com/pkg/errors@v0.9.1", "github.com/davecgh/go-spew@v1.1.1", "gopkg.in/yaml.v3@v3.0.1", "github.com/pmezard/go-difflib@v1.0.0")},
-	{Name: "express", Touch: "server.js", DepCmd: depCmd("npm install --package-lock-only --no-audit --no-fund",
-		"is-number@7.0.0", "kleur@4.1.5", "picocolors@1.1.1", "nanoid@3.3.11", "camelcase@6.3.0")},
-	{Name: "flask", Touch: "app.py"},
-	{Name: "pyext", Touch: "app.py"},
-	{Name: "aptsteps", Touch: "fetchxz"},
-	{Name: "chownapp", Touch: "app.py"},
-}
-
 // BenchOptions says where the examples are and how to compare each.
 type BenchOptions struct {
 	// Root holds one directory per example, each with a Dockerfile.
@@ -103,6 +69,10 @@ func RunBench(ctx context.Context, c *client.Client, addr string, o BenchOptions
 	if err != nil {
 		return nil, err
 	}
+	examples, err := Examples(o.Root)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	b := &Bench{Machine: Machine(ctx, c), Date: start.UTC().Format("2006-01-02 15:04 MST"), Builder: addr, Rounds: o.Rounds}
 	if b.Rounds == 0 {
@@ -118,8 +88,8 @@ func RunBench(ctx context.Context, c *client.Client, addr string, o BenchOptions
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
 		opts := o.options(dir, name)
-		if i := slices.IndexFunc(Examples, func(e Example) bool { return e.Name == name }); i >= 0 {
-			opts.Touch, opts.DepCmd = Examples[i].Touch, Examples[i].DepCmd
+		if i := slices.IndexFunc(examples, func(e Example) bool { return e.Name == name }); i >= 0 {
+			opts.Touch, opts.DepCmd = examples[i].Touch, examples[i].DepCmd
 		}
 		if err := b.run(ctx, c, addr, opts, nil); err != nil {
 			return nil, err
@@ -164,7 +134,7 @@ func (b *Bench) run(ctx context.Context, c *client.Client, addr string, opts Opt
 // runSeeds compares the seeds that Seeds lists as built, each in a
 // context made for it.
 func (b *Bench) runSeeds(ctx context.Context, c *client.Client, addr string, o BenchOptions) error {
-	for _, s := range Seeds {
+	for _, s := range Seeds() {
 		name := s.name()
 		if len(o.Only) > 0 && !slices.Contains(o.Only, name) {
 			continue
@@ -212,7 +182,7 @@ func exampleDirs(root string, only []string) ([]string, error) {
 		}
 	}
 	for _, name := range only {
-		isSeed := slices.ContainsFunc(Seeds, func(s Seed) bool { return s.name() == name })
+		isSeed := slices.ContainsFunc(Seeds(), func(s Seed) bool { return s.name() == name })
 		if !isSeed && !slices.ContainsFunc(dirs, func(d string) bool { return filepath.Base(d) == name }) {
 			return nil, fmt.Errorf("no example %q with a Dockerfile under %s, and no seed of that name", name, root)
 		}

@@ -3,44 +3,21 @@ package compare
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-func TestDepCmdAddsTheRoundsDependency(t *testing.T) {
-	dir := t.TempDir()
-	cmd := depCmd(`add() { echo "$1" >>deps; }; add`, "a@1", "b@2")
-	run := func(round int) ([]byte, error) {
-		c := exec.Command("sh", "-c", cmd)
-		c.Dir = dir
-		c.Env = append(os.Environ(), "OPTCTL_ROUND="+strconv.Itoa(round), "OPTCTL_NONCE=n"+strconv.Itoa(round))
-		return c.CombinedOutput()
-	}
-	for round := 1; round <= 2; round++ {
-		out, err := run(round)
-		require.NoError(t, err, "%s", out)
-	}
-	deps, err := os.ReadFile(filepath.Join(dir, "deps"))
-	require.NoError(t, err)
-	require.Equal(t, "a@1\nb@2\n", string(deps))
-	nonce, err := os.ReadFile(filepath.Join(dir, ".rebuild"))
-	require.NoError(t, err)
-	require.Equal(t, "n2\n", string(nonce))
-	out, err := run(3)
-	require.Error(t, err)
-	require.Contains(t, string(out), "only 2 dependencies to add")
-}
-
 func TestExamplesAreThere(t *testing.T) {
-	for _, e := range Examples {
+	examples, err := Examples("../examples")
+	require.NoError(t, err)
+	require.NotEmpty(t, examples, "../examples/"+ExamplesFile)
+	for _, e := range examples {
 		_, err := os.Stat(filepath.Join("..", "examples", e.Name, e.Touch))
 		require.NoError(t, err, e.Name)
 	}
-	_, err := exampleDirs("../examples", []string{"flask", "seed-002-separate-runs"})
+	_, err = exampleDirs("../examples", []string{"flask", "seed-002-separate-runs"})
 	require.NoError(t, err)
 	_, err = exampleDirs("../examples", []string{"nosuch"})
 	require.ErrorContains(t, err, `no example "nosuch"`)

@@ -1,11 +1,18 @@
 package compare
 
 import (
+	"bytes"
+	"embed"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/command"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // Seed says how the benchmark builds one of the seed articles' "bad"
@@ -32,36 +39,42 @@ type Seed struct {
 var seedDeps = depCmd(`add() { printf '%s # %s\n' "$1" "$OPTCTL_NONCE" >>requirements.txt; }; add`,
 	"six==1.17.0", "idna==3.10", "packaging==24.2", "certifi==2024.8.30", "attrs==24.2.0")
 
-// Seeds lists every seed, built or skipped with the reason.
-var Seeds = []Seed{
-	{File: "000-cleanup-separate-layer.Dockerfile", Bases: map[string]string{"python:3.11-slim": "python:3.12-slim"}},
-	{File: "000-layer-order.Dockerfile", Bases: map[string]string{"python:3.11-slim": "python:3.12-slim"}, App: true, DepCmd: seedDeps},
-	{File: "000-single-stage-build-tools.Dockerfile", Bases: map[string]string{"python:3.11-slim": "python:3.12-slim"}, App: true, DepCmd: seedDeps},
-	{File: "001-slow-layer-order.Dockerfile", App: true, DepCmd: seedDeps},
-	{File: "002-separate-runs.Dockerfile", Bases: map[string]string{"ubuntu:20.04": "debian:bookworm-slim"}},
-	// Debian's pip refuses to install into its system Python (PEP 668),
-	// which Ubuntu 20.04's allowed; the Python image's own pip does not.
-	{File: "002-single-stage.Dockerfile", Bases: map[string]string{"ubuntu:20.04": "python:3.12-slim"}, App: true, DepCmd: seedDeps},
-	{File: "003-nonroot-user.Dockerfile", Bases: map[string]string{"python:3.9.16": "python:3.12"}},
-	{File: "000-full-base.Dockerfile", Skip: "only a FROM: a base image choice, nothing for a build optimizer"},
-	{File: "002-large-base-images.Dockerfile", Skip: "only FROM lines: a base image choice"},
-	{File: "003-latest-openjdk.Dockerfile", Skip: "only a FROM: a base image choice"},
-	{File: "003-latest-python.Dockerfile", Skip: "only a FROM: a base image choice"},
-	{File: "003-latest-ubuntu.Dockerfile", Skip: "only a FROM: a base image choice"},
-	{File: "003-many-layers.Dockerfile", Skip: "fails as written: requirements.txt is installed but never copied in"},
-	{File: "001-good-go.Dockerfile", Skip: "the article's good pattern, a control for the checks, not a bad Dockerfile"},
-	{File: "004-solution.Dockerfile", Skip: "the article's own solution; its python:3.8-alpine has no stand-in"},
+// Seeds lists every seed, built or skipped with the reason. It returns a
+// new slice each time, so that no caller changes what the next one sees.
+func Seeds() []Seed {
+	return []Seed{
+		{File: "000-cleanup-separate-layer.Dockerfile", Bases: map[string]string{"python:3.11-slim": "python:3.12-slim"}},
+		{File: "000-layer-order.Dockerfile", Bases: map[string]string{"python:3.11-slim": "python:3.12-slim"}, App: true, DepCmd: seedDeps},
+		{File: "000-single-stage-build-tools.Dockerfile", Bases: map[string]string{"python:3.11-slim": "python:3.12-slim"}, App: true, DepCmd: seedDeps},
+		{File: "001-slow-layer-order.Dockerfile", App: true, DepCmd: seedDeps},
+		{File: "002-separate-runs.Dockerfile", Bases: map[string]string{"ubuntu:20.04": "debian:bookworm-slim"}},
+		// Debian's pip refuses to install into its system Python (PEP 668),
+		// which Ubuntu 20.04's allowed; the Python image's own pip does not.
+		{File: "002-single-stage.Dockerfile", Bases: map[string]string{"ubuntu:20.04": "python:3.12-slim"}, App: true, DepCmd: seedDeps},
+		{File: "003-nonroot-user.Dockerfile", Bases: map[string]string{"python:3.9.16": "python:3.12"}},
+		{File: "000-full-base.Dockerfile", Skip: "only a FROM: a base image choice, nothing for a build optimizer"},
+		{File: "002-large-base-images.Dockerfile", Skip: "only FROM lines: a base image choice"},
+		{File: "003-latest-openjdk.Dockerfile", Skip: "only a FROM: a base image choice"},
+		{File: "003-latest-python.Dockerfile", Skip: "only a FROM: a base image choice"},
+		{File: "003-latest-ubuntu.Dockerfile", Skip: "only a FROM: a base image choice"},
+		{File: "003-many-layers.Dockerfile", Skip: "fails as written: requirements.txt is installed but never copied in"},
+		{File: "001-good-go.Dockerfile", Skip: "the article's good pattern, a control for the checks, not a bad Dockerfile"},
+		{File: "004-solution.Dockerfile", Skip: "the article's own solution; its python:3.8-alpine has no stand-in"},
+	}
 }
 
 // name is the seed's name in the benchmark: seed-FILE without .Dockerfile.
 func (s Seed) name() string { return "seed-" + strings.TrimSuffix(s.File, ".Dockerfile") }
 
 // seedApp is the application the Python seeds build: the Flask example's
-// pinned requirements and a small app.
-var seedApp = map[string]string{
-	"requirements.txt": "Flask==3.1.3\nblinker==1.9.0\nclick==8.5.1\nitsdangerous==2.2.0\nJinja2==3.1.6\nMarkupSafe==3.0.4\nWerkzeug==3.1.9\n",
-	"app.py":           "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/\")\ndef index():\n    return {\"status\": \"ok\"}\n",
-}
+// pinned requirements and a small app, kept in testdata/seedapp as real
+// files that editors and linters see as Python and pip see them.
+//
+//go:embed testdata/seedapp
+var seedApp embed.FS
+
+// seedAppDir is seedApp's directory, whose files go in the context.
+const seedAppDir = "testdata/seedapp"
 
 // seedContext writes a seed's build context into dir: its Dockerfile,
 // with the stand-in bases, and the app when it needs one. It returns the
@@ -71,41 +84,124 @@ func seedContext(seedsDir, dir string, s Seed) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading seed %s: %w", s.File, err)
 	}
-	df, notes := replaceBases(string(dt), s.Bases)
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+	df, notes, err := replaceBases(dt, s.Bases)
+	if err != nil {
+		return nil, fmt.Errorf("replacing the base images of seed %s: %w", s.File, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), df, 0o644); err != nil {
 		return nil, fmt.Errorf("writing seed %s: %w", s.File, err)
 	}
 	if s.App {
-		for name, content := range seedApp {
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-				return nil, fmt.Errorf("writing seed %s's app: %w", s.File, err)
-			}
+		if err := writeSeedApp(dir); err != nil {
+			return nil, fmt.Errorf("writing seed %s's app: %w", s.File, err)
 		}
 		notes = append(notes, "The seed comes without an application: the context holds a small Flask app (app.py, requirements.txt).")
 	}
 	return notes, nil
 }
 
-// replaceBases swaps the image of FROM lines by the map, line for line.
-func replaceBases(dockerfile string, bases map[string]string) (string, []string) {
-	lines := strings.Split(dockerfile, "\n")
-	var notes []string
-	for i, line := range lines {
-		fields := strings.Fields(line)
-		if len(fields) < 2 || !strings.EqualFold(fields[0], "FROM") {
-			continue
+// writeSeedApp writes seedApp's files into dir.
+func writeSeedApp(dir string) error {
+	entries, err := seedApp.ReadDir(seedAppDir)
+	if err != nil {
+		return fmt.Errorf("listing the app: %w", err)
+	}
+	for _, e := range entries {
+		content, err := seedApp.ReadFile(path.Join(seedAppDir, e.Name()))
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", e.Name(), err)
 		}
-		for j, f := range fields[1:] {
-			if strings.HasPrefix(f, "--") {
-				continue
-			}
-			if to, ok := bases[f]; ok {
-				fields[j+1] = to
-				lines[i] = strings.Join(fields, " ")
-				notes = append(notes, fmt.Sprintf("Line %d: FROM %s is built FROM %s, the test bed's stand-in.", i+1, f, to))
-			}
-			break
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), content, 0o644); err != nil {
+			return err
 		}
 	}
-	return strings.Join(lines, "\n"), slices.Compact(notes)
+	return nil
+}
+
+// replaceBases swaps the image of FROM instructions by the map. BuildKit's
+// parser finds the FROM instructions and their image; only that word of
+// the line is rewritten, so that every line stays where it is and findings
+// point at the seed's own lines.
+func replaceBases(dockerfile []byte, bases map[string]string) ([]byte, []string, error) {
+	res, err := parser.Parse(bytes.NewReader(dockerfile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing the Dockerfile: %w", err)
+	}
+	lines := strings.Split(string(dockerfile), "\n")
+	var notes []string
+	for _, node := range res.AST.Children {
+		if !strings.EqualFold(node.Value, command.From) {
+			continue
+		}
+		inst, err := instructions.ParseInstruction(node)
+		if err != nil {
+			return nil, nil, fmt.Errorf("parsing the Dockerfile: %w", err)
+		}
+		st, ok := inst.(*instructions.Stage)
+		if !ok {
+			continue
+		}
+		to, ok := bases[st.BaseName]
+		if !ok {
+			continue
+		}
+		if node.StartLine < 1 || node.EndLine > len(lines) || node.StartLine > node.EndLine {
+			return nil, nil, fmt.Errorf("parsing the Dockerfile: FROM %s at lines %d-%d of %d", st.BaseName, node.StartLine, node.EndLine, len(lines))
+		}
+		if i, ok := replaceImage(lines[node.StartLine-1:node.EndLine], res.EscapeToken, st.BaseName, to); ok {
+			line := node.StartLine + i
+			notes = append(notes, fmt.Sprintf("Line %d: FROM %s is built FROM %s, the test bed's stand-in.", line, st.BaseName, to))
+		}
+	}
+	return []byte(strings.Join(lines, "\n")), slices.Compact(notes), nil
+}
+
+// replaceImage replaces, in the lines of one FROM instruction, its image
+// word: the first word after the keyword that is not a flag, which must be
+// from. It returns the index of the line it changed. Comment lines and the
+// escape character that continues a line are not words.
+func replaceImage(lines []string, escape rune, from, to string) (int, bool) {
+	skip := 1 // the FROM keyword
+	for i, line := range lines {
+		if i > 0 && strings.HasPrefix(strings.TrimLeft(line, blanks), "#") {
+			continue
+		}
+		if i < len(lines)-1 {
+			line = strings.TrimSuffix(strings.TrimRight(line, blanks), string(escape))
+		}
+		for _, w := range words(line) {
+			word := line[w[0]:w[1]]
+			switch {
+			case skip > 0:
+				skip--
+			case strings.HasPrefix(word, "--"):
+			case word == from:
+				lines[i] = lines[i][:w[0]] + to + lines[i][w[1]:]
+				return i, true
+			default:
+				return 0, false
+			}
+		}
+	}
+	return 0, false
+}
+
+// blanks separate the words of a FROM, as the parser splits them.
+const blanks = " \t\v\f\r"
+
+// words returns the start and end of each word of line.
+func words(line string) [][2]int {
+	var out [][2]int
+	start := -1
+	for i := 0; i <= len(line); i++ {
+		blank := i == len(line) || strings.IndexByte(blanks, line[i]) >= 0
+		switch {
+		case !blank && start < 0:
+			start = i
+		case blank && start >= 0:
+			out = append(out, [2]int{start, i})
+			start = -1
+		}
+	}
+	return out
 }

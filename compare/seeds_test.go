@@ -20,7 +20,7 @@ func TestEverySeedIsListed(t *testing.T) {
 		files = append(files, e.Name())
 	}
 	var listed []string
-	for _, s := range Seeds {
+	for _, s := range Seeds() {
 		listed = append(listed, s.File)
 		require.True(t, s.Skip != "" || s.DepCmd == "" || s.App, "%s: a dependency change needs the app", s.File)
 	}
@@ -35,7 +35,7 @@ func TestSeedStandInsAreTheTestBeds(t *testing.T) {
 	for _, e := range entries {
 		have = append(have, e.Name())
 	}
-	for _, s := range Seeds {
+	for _, s := range Seeds() {
 		for from, to := range s.Bases {
 			dir := strings.NewReplacer(":", "-").Replace(to)
 			require.Contains(t, have, dir, "%s: %s stands in for %s, but the test bed builds no such image", s.File, to, from)
@@ -44,7 +44,7 @@ func TestSeedStandInsAreTheTestBeds(t *testing.T) {
 }
 
 func TestSeedContextKeepsTheLines(t *testing.T) {
-	for _, s := range Seeds {
+	for _, s := range Seeds() {
 		if s.Skip != "" {
 			continue
 		}
@@ -74,8 +74,67 @@ func TestSeedContextKeepsTheLines(t *testing.T) {
 }
 
 func TestReplaceBases(t *testing.T) {
-	got, notes := replaceBases("FROM --platform=$BUILDPLATFORM python:3.11-slim AS build\nRUN x\nfrom python:3.11-slim\nFROM build\n",
+	got, notes, err := replaceBases([]byte("FROM --platform=$BUILDPLATFORM python:3.11-slim AS build\nRUN x\nfrom python:3.11-slim\nFROM build\n"),
 		map[string]string{"python:3.11-slim": "python:3.12-slim"})
-	require.Equal(t, "FROM --platform=$BUILDPLATFORM python:3.12-slim AS build\nRUN x\nfrom python:3.12-slim\nFROM build\n", got)
+	require.NoError(t, err)
+	require.Equal(t, "FROM --platform=$BUILDPLATFORM python:3.12-slim AS build\nRUN x\nfrom python:3.12-slim\nFROM build\n", string(got))
 	require.Len(t, notes, 2)
+}
+
+func TestReplaceBasesKeepsTheLines(t *testing.T) {
+	bases := map[string]string{"python:3.11-slim": "python:3.12-slim", "ubuntu:20.04": "debian:bookworm-slim"}
+	for _, tc := range []struct {
+		name, dockerfile, want string
+		notes                  []string
+	}{
+		{
+			name:       "only the image word, spacing kept",
+			dockerfile: "# python:3.11-slim\nFROM  python:3.11-slim\tAS python\nRUN echo python:3.11-slim\n",
+			want:       "# python:3.11-slim\nFROM  python:3.12-slim\tAS python\nRUN echo python:3.11-slim\n",
+			notes:      []string{"Line 2: FROM python:3.11-slim is built FROM python:3.12-slim, the test bed's stand-in."},
+		},
+		{
+			name:       "continued FROM, the line of the image",
+			dockerfile: "FROM --platform=linux/amd64 \\\n  # a comment\n  ubuntu:20.04 \\\n  AS base\nRUN true\n",
+			want:       "FROM --platform=linux/amd64 \\\n  # a comment\n  debian:bookworm-slim \\\n  AS base\nRUN true\n",
+			notes:      []string{"Line 3: FROM ubuntu:20.04 is built FROM debian:bookworm-slim, the test bed's stand-in."},
+		},
+		{
+			name:       "escape directive and CRLF",
+			dockerfile: "# escape=`\r\nFROM ubuntu:20.04 `\r\n  AS base\r\n",
+			want:       "# escape=`\r\nFROM debian:bookworm-slim `\r\n  AS base\r\n",
+			notes:      []string{"Line 2: FROM ubuntu:20.04 is built FROM debian:bookworm-slim, the test bed's stand-in."},
+		},
+		{
+			name:       "a stage or another image stays",
+			dockerfile: "FROM python:3.11 AS python\nFROM python\nCOPY --from=python:3.11-slim / /\n",
+			want:       "FROM python:3.11 AS python\nFROM python\nCOPY --from=python:3.11-slim / /\n",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, notes, err := replaceBases([]byte(tc.dockerfile), bases)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, string(got))
+			require.Equal(t, tc.notes, notes)
+		})
+	}
+	_, _, err := replaceBases([]byte("# only a comment\n"), bases)
+	require.ErrorContains(t, err, "parsing the Dockerfile")
+}
+
+func TestSeedAppPinsTheFlaskExamplesRequirements(t *testing.T) {
+	want, err := os.ReadFile("../examples/flask/requirements.txt")
+	require.NoError(t, err)
+	got, err := seedApp.ReadFile(seedAppDir + "/requirements.txt")
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got))
+	dir := t.TempDir()
+	require.NoError(t, writeSeedApp(dir))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	require.Equal(t, []string{"app.py", "requirements.txt"}, names)
 }

@@ -9,6 +9,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/moby/buildkit/frontend/dockerfile/command"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // Touch is the file the source-change scenario edits, and how a comment
@@ -94,18 +98,32 @@ func DetectTouch(contextDir string, dockerfile []byte) (t Touch, ok bool, err er
 }
 
 // copiedNames lists the base names of the sources of the Dockerfile's
-// COPY and ADD lines.
+// COPY and ADD instructions, whatever their flags, as BuildKit's parser
+// reads them (shell or JSON form, continued lines). A Dockerfile or an
+// instruction that does not parse names nothing: the build reports it.
 func copiedNames(dockerfile []byte) map[string]bool {
 	names := map[string]bool{}
-	for line := range strings.Lines(string(dockerfile)) {
-		fields := strings.Fields(line)
-		if len(fields) < 3 || (!strings.EqualFold(fields[0], "COPY") && !strings.EqualFold(fields[0], "ADD")) {
+	res, err := parser.Parse(bytes.NewReader(dockerfile))
+	if err != nil {
+		return names
+	}
+	for _, node := range res.AST.Children {
+		if !strings.EqualFold(node.Value, command.Copy) && !strings.EqualFold(node.Value, command.Add) {
 			continue
 		}
-		for _, f := range fields[1 : len(fields)-1] {
-			if !strings.HasPrefix(f, "--") {
-				names[filepath.Base(f)] = true
-			}
+		inst, err := instructions.ParseInstruction(node)
+		if err != nil {
+			continue
+		}
+		var srcs []string
+		switch c := inst.(type) {
+		case *instructions.CopyCommand:
+			srcs = c.SourcePaths
+		case *instructions.AddCommand:
+			srcs = c.SourcePaths
+		}
+		for _, src := range srcs {
+			names[filepath.Base(src)] = true
 		}
 	}
 	return names

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,7 +35,10 @@ func TestDetectTouchOnTheExamples(t *testing.T) {
 	}
 	// The benchmark's table agrees with the detection, so that a plain
 	// `optctl compare` measures what the benchmark does.
-	for _, e := range Examples {
+	examples, err := Examples("../examples")
+	require.NoError(t, err)
+	require.NotEmpty(t, examples)
+	for _, e := range examples {
 		require.Equal(t, want[e.Name].File, e.Touch, e.Name)
 	}
 }
@@ -96,4 +100,30 @@ func TestTouchApplyAppendsALineEachTime(t *testing.T) {
 	st, err := os.Stat(filepath.Join(dir, "app.py"))
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o755), st.Mode().Perm())
+}
+
+func TestCopiedNames(t *testing.T) {
+	for _, tc := range []struct {
+		name, dockerfile string
+		want             []string
+	}{
+		{"shell form", "FROM a\nCOPY src/app.py requirements.txt /app/\n", []string{"app.py", "requirements.txt"}},
+		{"flags ignored", "FROM a\nCOPY --chown=1:1 --chmod=755 run /bin/\nADD --link tool.sh /x\n", []string{"run", "tool.sh"}},
+		{"from a stage too", "FROM a AS b\nCOPY --from=b /out/main.go /x\n", []string{"main.go"}},
+		{"JSON form", "FROM a\nCOPY [\"my app.py\", \"lib.py\", \"/app/\"]\n", []string{"my app.py", "lib.py"}},
+		{"continued lines, any case", "FROM a\ncopy \\\n  a.go \\\n  b.go /x/\n", []string{"a.go", "b.go"}},
+		{"heredoc has no source file", "FROM a\nCOPY <<EOF /x.sh\necho\nEOF\n", []string{}},
+		{"words of other instructions", "FROM a\nRUN echo COPY x.py /y\n# COPY c.py /y\n", []string{}},
+		{"a bad instruction names nothing", "FROM a\nCOPY --nosuch x.py /y\nCOPY y.py /y\n", []string{"y.py"}},
+		{"no instructions", "# empty\n", []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := slices.Sorted(maps.Keys(copiedNames([]byte(tc.dockerfile))))
+			if got == nil {
+				got = []string{}
+			}
+			slices.Sort(tc.want)
+			require.Equal(t, tc.want, got)
+		})
+	}
 }
