@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/optfrontend/compare"
 	"github.com/stretchr/testify/require"
 )
 
@@ -20,25 +21,27 @@ import (
 //
 //	go test -run '^$' -bench RebuildAfterSourceChange -benchtime 5x ./internal/e2e
 func BenchmarkRebuildAfterSourceChange(b *testing.B) {
-	for _, tc := range []struct{ example, file, comment string }{
-		{"goserver", "main.go", "//"},
-		{"express", "server.js", "//"},
-		{"flask", "app.py", "#"},
-		{"pyext", "app.py", "#"},
-		{"aptsteps", "fetchxz", "#"},
-		{"chownapp", "app.py", "#"},
-	} {
-		b.Run(tc.example, func(b *testing.B) {
-			dir := copyDir(b, filepath.Join(bed.root, "examples", tc.example))
+	examples, err := compare.Examples(filepath.Join(bed.root, "examples"))
+	require.NoError(b, err)
+	for _, ex := range examples {
+		if ex.Touch == "" {
+			continue
+		}
+		b.Run(ex.Name, func(b *testing.B) {
+			dir := copyDir(b, filepath.Join(bed.root, "examples", ex.Name))
+			head, err := os.ReadFile(filepath.Join(dir, ex.Touch))
+			require.NoError(b, err)
+			comment, ok := compare.CommentFor(ex.Touch, head)
+			require.True(b, ok, "no comment syntax known for %s", ex.Touch)
 			touch := func(i int) {
-				f, err := os.OpenFile(filepath.Join(dir, tc.file), os.O_APPEND|os.O_WRONLY, 0)
+				f, err := os.OpenFile(filepath.Join(dir, ex.Touch), os.O_APPEND|os.O_WRONLY, 0)
 				require.NoError(b, err)
-				_, err = fmt.Fprintf(f, "\n%s rebuild %d at %d\n", tc.comment, i, time.Now().UnixNano())
+				_, err = fmt.Fprintf(f, "\n%s rebuild %d at %d\n", comment, i, time.Now().UnixNano())
 				require.NoError(b, err)
 				require.NoError(b, f.Close())
 			}
 			i := 0
-			rebuildRounds(b, dir, tc.example, func() { touch(i); i++ })
+			rebuildRounds(b, dir, ex.Name, func() { touch(i); i++ })
 		})
 	}
 }
