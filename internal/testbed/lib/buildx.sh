@@ -1,8 +1,9 @@
 # shellcheck shell=bash
-# Step 5: a buildx "remote" builder on the test bed's buildkitd. buildx runs
+# Step 6: a buildx "remote" builder on the test bed's buildkitd. buildx runs
 # standalone (no Docker engine); its state lives in $C/buildx (BUILDX_CONFIG).
 
 setup_buildx() {
+	wait_buildx
 	export BUILDX_CONFIG=$BUILDX_DIR
 	mkdir -p "$BUILDX_CONFIG"
 	local info

@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # CURRENT_STEP is read by lib/common.sh
-# Step 6: stand-ins for the official base images, built by buildkitd and
+# Step 5: stand-ins for the official base images, built by buildkitd and
 # pushed to the loopback registry under the official names.
 #
 # Each image is a directory images/<dir>/ holding:

@@ -64,9 +64,26 @@ build_tools() {
 	go_build_tools tools-buildkit "$TOOLS_DIR" \
 		"github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION" \
 		github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
+	# buildx is needed only by step 6; it compiles while the registry,
+	# buildkitd and the images (which use buildctl) come up. wait_buildx
+	# collects it.
 	go_build_tools tools-buildx "$BUILDX_TOOLS_DIR" \
 		"github.com/docker/buildx/version.Version=$bx" \
-		github.com/docker/buildx/cmd/buildx
+		github.com/docker/buildx/cmd/buildx >"$LOG_DIR/tools-buildx.step" 2>&1 &
+	BUILDX_PID=$!
 	# The BuildKit integration harness looks for `registry` on PATH.
 	ln -sfn "$(command -v docker-registry)" "$BIN/registry"
+}
+
+# wait_buildx waits for the buildx build build_tools started and fails the
+# step with its output when it failed.
+wait_buildx() {
+	[[ -n ${BUILDX_PID:-} ]] || return 0
+	local pid=$BUILDX_PID
+	BUILDX_PID=
+	if ! wait "$pid"; then
+		cat "$LOG_DIR/tools-buildx.step" >&2
+		die "building buildx failed (log: $LOG_DIR/tools-buildx.log)"
+	fi
+	cat "$LOG_DIR/tools-buildx.step" >&2
 }
