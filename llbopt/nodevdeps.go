@@ -54,7 +54,7 @@ func (NoDevDeps) Apply(_ context.Context, g *Graph) (Report, error) {
 			if !(copied == dir || copied == path.Join(dir, "node_modules") || within(dir, copied) || copied == "/") {
 				continue
 			}
-			pruned := prune(g, install, src)
+			pruned := addPrune(g, install, src)
 			s.node.Inputs[in] = pruned
 			rep.Findings = append(rep.Findings, Finding{Node: s.node, Changed: true, Message: fmt.Sprintf(
 				"the copy of %s takes node_modules without dev dependencies: `npm prune --omit=dev` ran in %s on the build stage's result", cp.Src, dir)})
@@ -94,9 +94,9 @@ func devInstall(g *Graph, src Edge) *Node {
 	return nil
 }
 
-// prune adds the exec that removes dev dependencies from src, as the
+// addPrune adds the exec that removes dev dependencies from src, as the
 // installing exec's user, environment and directory, without network.
-func prune(g *Graph, install *Node, src Edge) Edge {
+func addPrune(g *Graph, install *Node, src Edge) Edge {
 	meta := install.Op.GetExec().Meta
 	n := addExec(g, execSpec{
 		Platform: install.Op.Platform,

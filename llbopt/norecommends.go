@@ -77,14 +77,15 @@ func aptInstall(c pkgcache.Command) (int, bool) {
 			return 0, false
 		case at < 0 && a == "install":
 			at = i
-		case at < 0 && !strings.HasPrefix(a, "-") && !slices.Contains([]string{"-o", "-c", "-t"}, prev(c.Args, i)):
+		case at < 0 && !strings.HasPrefix(a, "-") && !slices.Contains([]string{"-o", "-c", "-t"}, argBefore(c.Args, i)):
 			return 0, false // another subcommand
 		}
 	}
 	return at, at >= 0
 }
 
-func prev(args []string, i int) string {
+// argBefore is the argument before args[i], "" for the first.
+func argBefore(args []string, i int) string {
 	if i == 0 {
 		return ""
 	}
