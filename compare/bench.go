@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/util/progress/progressui"
 )
 
 // BenchOptions says where the examples are and how to compare each.
@@ -24,11 +25,16 @@ type BenchOptions struct {
 	Only []string
 	// Repo is the repository prefix; each example pushes to Repo/NAME.
 	Repo string
-	// Rounds, FrontendImage, Progress and Quiet are as for Options.
+	// Rounds, FrontendImage, Progress, Display and Quiet are as for
+	// Options.
 	Rounds        int
 	FrontendImage string
 	Progress      io.Writer
+	Display       progressui.DisplayMode
 	Quiet         bool
+
+	// tally counts the builds of every comparison.
+	tally *tally
 }
 
 // Bench is the benchmark suite's outcome.
@@ -85,6 +91,7 @@ func RunBench(ctx context.Context, c *client.Client, addr string, o BenchOptions
 		return nil, err
 	}
 	b.FrontendImage = o.FrontendImage
+	o.tally = newTally(progressLines(o.Progress, o.Display), len(dirs)+o.seedsBuilt(), time.Now)
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
 		opts := o.options(dir, name)
@@ -107,16 +114,36 @@ func RunBench(ctx context.Context, c *client.Client, addr string, o BenchOptions
 // options are the comparison options for one example or seed.
 func (o BenchOptions) options(dir, name string) Options {
 	return Options{Context: dir, Name: name, Rounds: o.Rounds, FrontendImage: o.FrontendImage, Repo: o.Repo + "/" + name,
-		Progress: o.Progress, Quiet: o.Quiet}
+		Progress: o.Progress, Display: o.Display, Quiet: o.Quiet, tally: o.tally}
+}
+
+// seeds are the seeds to compare, or not, as Only says: all when empty.
+func (o BenchOptions) seeds() []Seed {
+	if o.Seeds == "" {
+		return nil
+	}
+	return slices.DeleteFunc(Seeds(), func(s Seed) bool { return len(o.Only) > 0 && !slices.Contains(o.Only, s.name()) })
+}
+
+// seedsBuilt is how many of the seeds are compared.
+func (o BenchOptions) seedsBuilt() int {
+	n := 0
+	for _, s := range o.seeds() {
+		if s.Skip == "" {
+			n++
+		}
+	}
+	return n
 }
 
 // run compares one example and keeps its report, or its failure; only the
 // context's end stops the benchmark.
 func (b *Bench) run(ctx context.Context, c *client.Client, addr string, opts Options, fix func(*Report)) error {
-	if opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "== %s\n", opts.Name)
+	if out := opts.lines(); out != nil {
+		fmt.Fprintf(out, "== %s\n", opts.Name)
 	}
 	rep, err := Run(ctx, c, addr, opts)
+	opts.tally.end()
 	if err != nil {
 		if ctx.Err() != nil {
 			return err
@@ -134,11 +161,8 @@ func (b *Bench) run(ctx context.Context, c *client.Client, addr string, opts Opt
 // runSeeds compares the seeds that Seeds lists as built, each in a
 // context made for it.
 func (b *Bench) runSeeds(ctx context.Context, c *client.Client, addr string, o BenchOptions) error {
-	for _, s := range Seeds() {
+	for _, s := range o.seeds() {
 		name := s.name()
-		if len(o.Only) > 0 && !slices.Contains(o.Only, name) {
-			continue
-		}
 		if s.Skip != "" {
 			b.Skipped = append(b.Skipped, Failure{Name: name, Error: s.Skip})
 			continue

@@ -113,11 +113,15 @@ func (s *session) build(ctx context.Context, fe string, sc Scenario, round int) 
 		// and then only what changed, as two separate users would.
 		SharedKey: s.id + "-" + fe,
 	}
-	label := fmt.Sprintf("%s %s %d/%d", fe, sc.Name, round, s.opts.Rounds)
+	label := fmt.Sprintf("%s %s round %d/%d", fe, sc.Name, round, s.opts.Rounds)
 	if round == 0 {
 		label = fe + " " + sc.Name
 	}
-	w := newWatch(label, s.opts.Progress, s.opts.Quiet)
+	show, err := display(ctx, s.opts.Progress, s.opts.Display, label, s.opts.tally.next())
+	if err != nil {
+		return Build{}, err
+	}
+	w := newWatch(label, nil, true) // the display shows the steps
 	var resp *client.SolveResponse
 	var elapsed time.Duration
 	err = w.follow(func(ch chan *client.SolveStatus) error {
@@ -126,7 +130,7 @@ func (s *session) build(ctx context.Context, fe string, sc Scenario, round int) 
 		resp, err = s.c.Solve(ctx, nil, opt, ch)
 		elapsed = time.Since(start)
 		return err
-	})
+	}, show)
 	if err != nil {
 		return Build{}, fmt.Errorf("%s build (%s): %w\n%s", fe, sc.Name, err, w.failure())
 	}
@@ -139,8 +143,8 @@ func (s *session) build(ctx context.Context, fe string, sc Scenario, round int) 
 	}
 	b := Build{Frontend: fe, Scenario: sc.Name, Round: round, Seconds: elapsed.Seconds(), ContextBytes: w.contextBytes,
 		Steps: w.steps, Cached: w.cached, Image: tag + "@" + dgst}
-	if s.opts.Progress != nil {
-		fmt.Fprintf(s.opts.Progress, "%-28s %6.2fs  %d of %d steps cached\n", label, b.Seconds, b.Cached, b.Steps)
+	if out := s.opts.lines(); out != nil {
+		fmt.Fprintf(out, "%-28s %6.2fs  %d of %d steps cached\n", label, b.Seconds, b.Cached, b.Steps)
 	}
 	return b, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/moby/buildkit/util/progress/progressui"
 )
 
 // DefaultFrontendImage is the optfrontend image the optimized builds run,
@@ -51,11 +52,27 @@ type Options struct {
 	Name string
 	// Notes are added to the report's notes.
 	Notes []string
+	// Gate, when not empty, is the CI gate the caller evaluates on the
+	// report (Gate.Evaluate); Run only refuses it, before building, when a
+	// condition tests a scenario that will not run.
+	Gate Gate
 	// Progress receives the builds' progress; nil means none.
 	Progress io.Writer
-	// Quiet prints one line per build instead of the steps.
+	// Display is how each build's steps show on Progress: BuildKit's
+	// display (progressui) in one of ProgressModes; empty means auto. In
+	// every mode but rawjson, a line after each build gives its time and
+	// how far the run is.
+	Display progressui.DisplayMode
+	// Quiet is Display quiet: no steps, only the lines between builds.
 	Quiet bool
+
+	// tally counts the builds of a run of comparisons; nil: Run counts its
+	// own.
+	tally *tally
 }
+
+// lines is where optctl's own progress lines go (see progressLines).
+func (o Options) lines() io.Writer { return progressLines(o.Progress, o.Display) }
 
 // withDefaults fills in the defaults and checks what the user gave.
 func (o Options) withDefaults() (Options, error) {
@@ -83,6 +100,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Rounds == 0 {
 		o.Rounds = DefaultRounds
+	}
+	if o.Quiet {
+		o.Display = progressui.QuietMode
 	}
 	if o.Rounds < 0 {
 		return o, fmt.Errorf("rounds: %d is not a number of rounds", o.Rounds)

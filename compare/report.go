@@ -82,6 +82,9 @@ func Run(ctx context.Context, c *client.Client, addr string, o Options) (*Report
 	if err != nil {
 		return nil, err
 	}
+	if o.tally == nil {
+		o.tally = newTally(o.lines(), 1, time.Now)
+	}
 	ws, err := newWorkspace(o)
 	if err != nil {
 		return nil, err
@@ -107,7 +110,12 @@ func Run(ctx context.Context, c *client.Client, addr string, o Options) (*Report
 		return nil, err
 	}
 	scs := s.scenarios(rep.Touch)
-	if rep.Builds, err = s.runRounds(ctx, scs); err != nil {
+	if err := o.Gate.checkScenarios(scs); err != nil {
+		return nil, err
+	}
+	plan := s.plan(scs)
+	o.tally.begin(o.Name, plan)
+	if rep.Builds, err = s.runRounds(ctx, plan); err != nil {
 		return nil, err
 	}
 	rep.Changes = s.findings

@@ -65,38 +65,54 @@ func (s *session) addDependency(ctx context.Context, round int) error {
 	return nil
 }
 
-// runRounds builds each frontend once to warm up, then runs every
-// scenario Rounds times, stock then optimized right after it on the same
-// builder, so both see the same machine load.
-func (s *session) runRounds(ctx context.Context, scs []Scenario) ([]Build, error) {
-	var builds []Build
+// step is one build of a comparison's plan.
+type step struct {
+	fe    string // Stock or Optimized
+	sc    Scenario
+	round int // 0 for the warm-up
+	// prepare says to run the scenario's change first: its first build of
+	// the round.
+	prepare bool
+}
+
+// key names the step's frontend and scenario.
+func (st step) key() string { return st.fe + " " + st.sc.Name }
+
+// plan lists the builds of a comparison in the order they run: each
+// frontend once to warm up, then every scenario Rounds times, stock then
+// optimized right after it on the same builder, so both see the same
+// machine load.
+func (s *session) plan(scs []Scenario) []step {
 	// The warm-up pulls the base images and the frontend image, which
 	// only the first build of all would otherwise pay for.
-	for _, fe := range []string{Stock, Optimized} {
-		b, err := s.build(ctx, fe, Scenario{Name: "warm-up"}, 0)
-		if err != nil {
-			return nil, err
-		}
-		builds = append(builds, b)
-	}
+	steps := []step{{fe: Stock, sc: Scenario{Name: "warm-up"}}, {fe: Optimized, sc: Scenario{Name: "warm-up"}}}
 	for round := 1; round <= s.opts.Rounds; round++ {
 		for _, sc := range scs {
 			if sc.skipped != "" {
 				continue
 			}
-			if sc.change != nil {
-				if err := sc.change(ctx, round); err != nil {
-					return nil, err
-				}
-			}
-			for _, fe := range []string{Stock, Optimized} {
-				b, err := s.build(ctx, fe, sc, round)
-				if err != nil {
-					return nil, err
-				}
-				builds = append(builds, b)
+			steps = append(steps, step{fe: Stock, sc: sc, round: round, prepare: sc.change != nil},
+				step{fe: Optimized, sc: sc, round: round})
+		}
+	}
+	return steps
+}
+
+// runRounds runs the builds of a plan.
+func (s *session) runRounds(ctx context.Context, plan []step) ([]Build, error) {
+	var builds []Build
+	for _, st := range plan {
+		if st.prepare {
+			if err := st.sc.change(ctx, st.round); err != nil {
+				return nil, err
 			}
 		}
+		b, err := s.build(ctx, st.fe, st.sc, st.round)
+		if err != nil {
+			return nil, err
+		}
+		builds = append(builds, b)
+		s.opts.tally.built(st)
 	}
 	return builds, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moby/buildkit/client"
@@ -15,8 +16,10 @@ import (
 // NAME:").
 const contextStatus = "transferring context:"
 
-// watch reads a build's status stream: it prints the steps that ran, keeps
-// the warnings, the bytes of context sent and the output of the steps.
+// watch reads a build's status stream: it keeps the warnings, the bytes of
+// context sent and the output of the steps and, given a writer (optctl
+// verify; compare's builds show BuildKit's display instead), prints the
+// steps that ran.
 type watch struct {
 	label string
 	out   io.Writer // nil: nothing printed
@@ -45,18 +48,31 @@ func newWatch(label string, out io.Writer, quiet bool) *watch {
 		errors: map[digest.Digest]string{}, logs: map[digest.Digest][]byte{}}
 }
 
-// follow runs solve with a status channel the watch reads, and returns
-// once both are done: BuildKit's client closes the channel when the solve
-// ends, so the watch has seen every status by then.
-func (w *watch) follow(solve func(chan *client.SolveStatus) error) error {
+// follow runs solve with a status channel and gives every status to the
+// watch and to each of also, each reading a channel of its own at its own
+// pace (see tee), and returns once the solve and all of them are done:
+// BuildKit's client closes the channel when the solve ends, so each has
+// seen every status by then.
+func (w *watch) follow(solve func(chan *client.SolveStatus) error, also ...func(chan *client.SolveStatus)) error {
+	readers := []func(chan *client.SolveStatus){func(ch chan *client.SolveStatus) { w.run(ch) }}
+	for _, r := range also {
+		if r != nil {
+			readers = append(readers, r)
+		}
+	}
 	ch := make(chan *client.SolveStatus)
-	done := make(chan struct{})
-	go func() {
-		w.run(ch)
-		close(done)
-	}()
+	var wg sync.WaitGroup
+	for i, out := range tee(ch, len(readers)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			readers[i](out)
+			for range out { // what a reader that stopped early left
+			}
+		}()
+	}
 	err := solve(ch)
-	<-done
+	wg.Wait()
 	return err
 }
 

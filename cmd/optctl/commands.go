@@ -75,8 +75,15 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	repo := fs.String("repo", "", "where to push the images, REGISTRY/PATH (default $OPTFRONTEND_REGISTRY/optctl/NAME)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this file")
-	quiet := fs.Bool("q", false, "print one line per build, not its steps")
+	var ci ciFlags
+	ci.register(fs)
+	var pf progressFlags
+	pf.register(fs)
 	dir, buildArgs, err := bf.parseContext(fs, args)
+	if err != nil {
+		return err
+	}
+	display, err := pf.display(stderr)
 	if err != nil {
 		return err
 	}
@@ -91,7 +98,8 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	rep, err := compare.Run(ctx, c, b.Addr, compare.Options{Context: dir, Dockerfile: bf.file, Target: bf.target, BuildArgs: buildArgs,
-		Rounds: *rounds, Touch: *touch, DepCmd: *dep, FrontendImage: *image, Repo: *repo, Progress: stderr, Quiet: *quiet})
+		Rounds: *rounds, Touch: *touch, DepCmd: *dep, FrontendImage: *image, Repo: *repo, Progress: stderr, Display: display,
+		Gate: ci.gate})
 	if err != nil {
 		return err
 	}
@@ -99,9 +107,12 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := compare.WriteTable(stdout, rep); err != nil {
 		return err
 	}
-	return writeReports(*jsonOut, *htmlOut, rep, func(w io.Writer) error {
+	if err := writeReports(*jsonOut, *htmlOut, rep, func(w io.Writer) error {
 		return compare.WriteHTML(w, "optfrontend vs the stock Dockerfile frontend: "+rep.Name, nil, rep)
-	})
+	}); err != nil {
+		return err
+	}
+	return ci.finish(rep, stderr)
 }
 
 func explainCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -173,13 +184,19 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "", "BuildKit address (default BUILDKIT_HOST, BUILDX_BUILDER, the test bed)")
 	jsonOut := fs.String("json", "", "also write every report as JSON to this file")
 	htmlOut := fs.String("html", "", "also write every report as one self-contained HTML page to this file")
-	quiet := fs.Bool("q", false, "print one line per build, not its steps")
+	mdOut := fs.String("markdown", "", "also write the table and every report as GitHub-flavoured Markdown to this file, e.g. \"$GITHUB_STEP_SUMMARY\"")
+	var pf progressFlags
+	pf.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("bench takes no arguments, got %q; use --examples DIR or --only NAME,...", pos)
+	}
+	display, err := pf.display(stderr)
+	if err != nil {
+		return err
 	}
 	if *seeds == defaultSeeds {
 		if _, err := os.Stat(*seeds); err != nil {
@@ -201,7 +218,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		names = strings.Split(*only, ",")
 	}
 	bench, err := compare.RunBench(ctx, c, b.Addr, compare.BenchOptions{Root: *root, Seeds: *seeds, Only: names, Repo: *repo, Rounds: *rounds,
-		FrontendImage: *image, Progress: stderr, Quiet: *quiet})
+		FrontendImage: *image, Progress: stderr, Display: display})
 	if err != nil {
 		return err
 	}
@@ -213,6 +230,11 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return compare.WriteHTML(w, "optfrontend benchmark", bench, bench.Reports...)
 	}); err != nil {
 		return err
+	}
+	if *mdOut != "" {
+		if err := writeFile(*mdOut, func(w io.Writer) error { return compare.WriteBenchMarkdown(w, bench) }); err != nil {
+			return err
+		}
 	}
 	if len(bench.Failed) > 0 {
 		return fmt.Errorf("%d of %d examples failed", len(bench.Failed), len(bench.Failed)+len(bench.Reports))
