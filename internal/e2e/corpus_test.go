@@ -194,7 +194,7 @@ func (c corpusCase) check(t *testing.T) string {
 		// is stock's, which passed above. (Run on this builder through
 		// the optimized build's index, such an image fails with "stat
 		// /bin/sh" after a buildtools check that kept the tools: a
-		// builder-side effect still to be understood, see issue 18.)
+		// BuildKit defect, docs/buildkit-diff-chain.md.)
 		if sameManifest(t, stockImg, optImg) {
 			t.Logf("the fix left the image as stock's, manifest for manifest")
 			return ""
@@ -214,13 +214,13 @@ func (c corpusCase) check(t *testing.T) string {
 	// The layer passes make snapshots of their own on the builder that
 	// stock's image then runs on: it must still run as it did. BuildKit
 	// v0.34.2 may hand a later pull of stock's image the one-layer
-	// snapshot of a layer pass's diff (issue 25, shown every run by
+	// snapshot of a layer pass's diff (docs/buildkit-diff-chain.md, shown every run by
 	// TestBuildKitDiffTakesTheUpperChain): that failure is logged as the
 	// known defect; any other is this case's.
 	if strings.Contains(optOut, "optfrontend squash: exported") || strings.Contains(optOut, "optfrontend buildtools: left") {
 		if out, err := runIn(t, stockRef, c.Run, true); err != nil {
 			if strings.Contains(out, diffChainSymptom) {
-				t.Logf("known defect (issue 25): after the optimized build, stock's image pulled on the same builder lacks /bin/sh")
+				t.Logf("known defect (docs/buildkit-diff-chain.md): after the optimized build, stock's image pulled on the same builder lacks /bin/sh")
 			} else {
 				return "after the optimized build, stock's image no longer runs on the same builder: " + errorLine(out) + stepOutput(out)
 			}
