@@ -3,7 +3,6 @@ package frontend
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,11 +120,12 @@ func registry() []switchable {
 // BUILDKIT_OPT's words.
 func ParseOptions(opts map[string]string) (Options, error) {
 	o := Options{}
-	on, err := switchWords(registry(), opts["build-arg:"+BuildArgOpt], opts["build-arg:"+BuildArgFix])
+	known := registry()
+	on, err := switchWords(known, opts["build-arg:"+BuildArgOpt], opts["build-arg:"+BuildArgFix])
 	if err != nil {
 		return Options{}, err
 	}
-	for _, s := range registry() {
+	for _, s := range known {
 		switch {
 		case !on[s.name]:
 		case s.pass:
@@ -304,11 +304,6 @@ func passConfig(c gwclient.Client, bo gwclient.BuildOpts) llbopt.Config {
 // empty when the options do not parse, whose error the stock builder
 // reports.
 func cacheNamespace(c gwclient.Client) string {
-	// A client that knows no capabilities (a test's) would make dockerui
-	// dereference a nil list.
-	if reflect.ValueOf(c.BuildOpts().LLBCaps).IsZero() {
-		return ""
-	}
 	bc, err := dockerui.NewClient(c)
 	if err != nil {
 		return ""

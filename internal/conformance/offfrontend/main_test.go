@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/solver/pb"
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/optfrontend/frontend"
@@ -14,7 +15,10 @@ type optsClient struct {
 	opts map[string]string
 }
 
-func (c optsClient) BuildOpts() gwclient.BuildOpts { return gwclient.BuildOpts{Opts: c.opts} }
+// BuildOpts has every LLB capability, as a real gateway's has the builder's.
+func (c optsClient) BuildOpts() gwclient.BuildOpts {
+	return gwclient.BuildOpts{Opts: c.opts, LLBCaps: pb.Caps.CapSet(pb.Caps.All())}
+}
 
 func TestOffByDefault(t *testing.T) {
 	passes, err := frontend.SelectPasses(offClient{optsClient{}})
