@@ -2,22 +2,20 @@ package compare
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/moby/buildkit/client"
+	"github.com/org/optfrontend/internal/testbed"
 	"github.com/stretchr/testify/require"
 )
 
-// testbed connects to the running test bed, or skips the test.
-func testbed(t *testing.T) (*client.Client, string, string) {
+// needTestbed connects to the running test bed, or skips the test.
+func needTestbed(t *testing.T) (*client.Client, string, string) {
 	t.Helper()
 	addr, reg := os.Getenv("BUILDKIT_HOST"), os.Getenv("OPTFRONTEND_REGISTRY")
 	if addr == "" || reg == "" {
@@ -27,21 +25,6 @@ func testbed(t *testing.T) (*client.Client, string, string) {
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c, addr, reg
-}
-
-// frontendImage builds this checkout's frontend image and pushes it under a
-// tag of this run's own, so that the comparison measures this code and no
-// other test's push can change the image under it.
-func frontendImage(t *testing.T, reg string) string {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	require.NoError(t, err)
-	ref := fmt.Sprintf("%s/optctl/frontend-test:%d", reg, time.Now().UnixNano())
-	out, err := exec.CommandContext(t.Context(), "buildctl", "build", "--frontend", "dockerfile.v0",
-		"--local", "context="+root, "--local", "dockerfile="+root,
-		"--output", "type=image,name="+ref+",push=true").CombinedOutput()
-	require.NoError(t, err, "building the frontend image:\n%s", out)
-	return ref
 }
 
 // rawManifest is the part of an image manifest the report's sizes come
@@ -79,8 +62,8 @@ func registryDigest(t *testing.T, ref string) string {
 // example and checks the report against the registry: what it says of the
 // images is what `buildx imagetools inspect` says of them.
 func TestCompareAptlayers(t *testing.T) {
-	c, addr, reg := testbed(t)
-	fe := frontendImage(t, reg)
+	c, addr, reg := needTestbed(t)
+	fe := testbed.FrontendImage(t, "..", reg)
 	rep, err := Run(t.Context(), c, addr, Options{Context: "../examples/aptlayers", Rounds: 1, Repo: reg + "/optctl/test-aptlayers", FrontendImage: fe})
 	require.NoError(t, err)
 
@@ -149,7 +132,7 @@ func TestCompareAptlayers(t *testing.T) {
 
 // TestExplainOnTheBuilder explains an example on the real builder.
 func TestExplainOnTheBuilder(t *testing.T) {
-	c, _, _ := testbed(t)
+	c, _, _ := needTestbed(t)
 	ex, err := Explain(t.Context(), c, ExplainOptions{Context: "../examples/aptsteps"})
 	require.NoError(t, err)
 	require.NotEmpty(t, ex.Findings)

@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/org/optfrontend/internal/testbed"
 	"github.com/stretchr/testify/require"
 )
 
 // TestVerifyFlask runs optctl verify's build on the flask example: it
 // passes, the changes it accepted are report lines at Dockerfile lines, and the printed verdict says so.
 func TestVerifyFlask(t *testing.T) {
-	c, _, reg := testbed(t)
-	img := frontendImage(t, reg)
+	c, _, reg := needTestbed(t)
+	img := testbed.FrontendImage(t, "..", reg)
 	v, err := Verify(t.Context(), c, VerifyOptions{Context: "../examples/flask", FrontendImage: img, Quiet: true})
 	require.NoError(t, err)
 	require.Empty(t, v.Warnings, "no unexplained difference, no fallback")

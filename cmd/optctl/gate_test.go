@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/optfrontend/compare"
+	"github.com/org/optfrontend/internal/testbed"
 )
 
 // TestGateOnTheTestBed runs `optctl compare --fail-if` once on a small
@@ -26,9 +26,9 @@ import (
 // CI would set passes, through the same code the command runs after its
 // builds.
 func TestGateOnTheTestBed(t *testing.T) {
-	reg := testbed(t)
+	reg := needTestbed(t)
 	bin := buildOptctl(t)
-	fe := frontendImage(t, reg)
+	fe := testbed.FrontendImage(t, "../..", reg)
 	dir := t.TempDir()
 	ctxDir := filepath.Join(dir, "gatecase")
 	require.NoError(t, os.Mkdir(ctxDir, 0o755))
@@ -90,9 +90,9 @@ func TestGateOnTheTestBed(t *testing.T) {
 	}
 }
 
-// testbed returns the test bed's registry, or skips the test when the test
+// needTestbed returns the test bed's registry, or skips the test when the test
 // bed is not up.
-func testbed(t *testing.T) string {
+func needTestbed(t *testing.T) string {
 	t.Helper()
 	if os.Getenv("BUILDKIT_HOST") == "" || os.Getenv("OPTFRONTEND_REGISTRY") == "" {
 		t.Skip("BUILDKIT_HOST and OPTFRONTEND_REGISTRY are not set: the test bed is not up (make up; source ~/.cache/optfrontend/env)")
@@ -107,21 +107,6 @@ func buildOptctl(t *testing.T) string {
 	out, err := exec.CommandContext(t.Context(), "go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "building optctl:\n%s", out)
 	return bin
-}
-
-// frontendImage builds this checkout's frontend image and pushes it under a
-// tag of this run's own, as compare's tests do, so that the comparison
-// measures this code.
-func frontendImage(t *testing.T, reg string) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	require.NoError(t, err)
-	ref := fmt.Sprintf("%s/optctl/frontend-test:%d", reg, time.Now().UnixNano())
-	out, err := exec.CommandContext(t.Context(), "buildctl", "build", "--frontend", "dockerfile.v0",
-		"--local", "context="+root, "--local", "dockerfile="+root,
-		"--output", "type=image,name="+ref+",push=true").CombinedOutput()
-	require.NoError(t, err, "building the frontend image:\n%s", out)
-	return ref
 }
 
 // runOptctl runs the command and returns its exit status and output.
