@@ -220,3 +220,85 @@ func stageOf(froms []int, line int) int {
 	}
 	return stage
 }
+
+// setRootInput makes the op whose output is e work on prev instead of the
+// state rootInput returns, every other input as it was: the root mount of
+// an exec, the first action's input of a file op, the base of a merged
+// run. An input slot the op also uses for something else is left alone
+// and prev gets a slot of its own. It reports false when e is not a step
+// rootInput knows.
+func setRootInput(e Edge, prev Edge) bool {
+	n := e.Node
+	if _, _, ok := rootInput(e); !ok {
+		return false
+	}
+	switch op := n.Op.Op.(type) {
+	case *pb.Op_Merge:
+		n.Inputs[0] = prev // mergedRun: input 0 is the base and nothing else
+		return true
+	case *pb.Op_Exec:
+		for _, m := range op.Exec.Mounts {
+			if int64(m.Output) == e.Index && m.Dest == pb.RootMount {
+				m.Input = int64(slotFor(n, m.Input, prev))
+				return true
+			}
+		}
+	case *pb.Op_File:
+		actions := op.File.Actions
+		idx := -1
+		for i, a := range actions {
+			if int64(a.Output) == e.Index {
+				idx = i
+			}
+		}
+		for seen := 0; idx >= 0 && seen <= len(actions); seen++ {
+			in := int(actions[idx].Input)
+			switch {
+			case in < 0:
+				return false // scratch: the op has no slot to change
+			case in < len(n.Inputs):
+				actions[idx].Input = int64(slotFor(n, int64(in), prev))
+				return true
+			default:
+				idx = in - len(n.Inputs)
+			}
+		}
+	}
+	return false
+}
+
+// slotFor returns the input slot of n that should hold prev in place of
+// slot i: i itself when nothing else of the op reads it, else a new one.
+func slotFor(n *Node, i int64, prev Edge) int64 {
+	if inputUses(n, i) == 1 {
+		n.Inputs[i] = prev
+		return i
+	}
+	n.Inputs = append(n.Inputs, prev)
+	return int64(len(n.Inputs) - 1)
+}
+
+// inputUses counts the mounts or file actions of n that read input slot i.
+func inputUses(n *Node, i int64) int {
+	uses := 0
+	switch op := n.Op.Op.(type) {
+	case *pb.Op_Exec:
+		for _, m := range op.Exec.Mounts {
+			if m.Input == i {
+				uses++
+			}
+		}
+	case *pb.Op_File:
+		for _, a := range op.File.Actions {
+			if a.Input == i {
+				uses++
+			}
+			if a.SecondaryInput == i {
+				uses++
+			}
+		}
+	default:
+		uses = 2 // unknown readers: never share
+	}
+	return uses
+}

@@ -102,10 +102,15 @@ func diffMergeMissing(caps *apicaps.CapSet) string {
 	return ""
 }
 
-// addDiff adds a diff op of upper over lower.
+// addDiff adds a diff op of upper over lower, scratch when lower's Node is
+// nil (the first step of a stage FROM scratch).
 func addDiff(g *Graph, lower, upper Edge, name string) Edge {
 	op := &pb.Op{Op: &pb.Op_Diff{Diff: &pb.DiffOp{Lower: &pb.LowerDiffInput{Input: 0}, Upper: &pb.UpperDiffInput{Input: 1}}}}
 	n := &Node{Op: op, Inputs: []Edge{lower, upper}, Metadata: internalMeta(name, pb.CapDiffOp)}
+	if lower.Node == nil {
+		op.GetDiff().Lower.Input, op.GetDiff().Upper.Input = int64(pb.Empty), 0
+		n.Inputs = []Edge{upper}
+	}
 	g.Add(n)
 	return Edge{Node: n}
 }

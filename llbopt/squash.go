@@ -88,7 +88,11 @@ func (p Squash) Apply(_ context.Context, g *Graph) (Report, error) {
 		}
 		return rep, nil
 	}
-	term.Inputs[0] = p.rewrite(g, steps, runs, top, helper)
+	img, err := p.rewrite(g, steps, runs, top, helper)
+	if err != nil {
+		return rep, err
+	}
+	term.Inputs[0] = img
 	for _, r := range runs {
 		rep.Layers = append(rep.Layers, LayerEdit{Kinds: kindsFrom(steps, r.first), Merged: r.last - r.first + 1, Lines: span(steps, r)})
 		rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Changed: true, Message: fmt.Sprintf(
@@ -199,30 +203,40 @@ func span(steps []step, r run) Location {
 	return Location{File: a.File, Start: a.Start, End: max(b.End, b.Start)}
 }
 
-// rewrite returns the merge of the layers before the first run, each run's
-// net change, and the layers between and after the runs.
-func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge, helper string) Edge {
-	var parts []Edge
+// rewrite returns the image with each run's layers replaced by its net
+// change: the merge of the state before the run and that layer, on which
+// the steps after the run then work in place of the run's last state. The
+// states are equal file for file (the net change is the run's change), so
+// those steps do what they did; their layers are their own ops' layers.
+//
+// The steps after a run are rebased rather than laid on as diffs of their
+// stock states because BuildKit v0.34.2 gives an exported diff of one
+// step's layer the chain of that step's whole image
+// (docs/buildkit-diff-chain.md): a later pull of the stock image on the
+// same builder could then come back as one layer. After the rebase the
+// only diff the image exports is each net change's, over a helper's state
+// that no other image has.
+func (p Squash) rewrite(g *Graph, steps []step, runs []run, top Edge, helper string) (Edge, error) {
 	img := addImage(g, helper, "the frontend image, for its squash helper")
-	next := 0 // first step no part covers yet
 	for _, r := range runs {
 		lower := steps[r.first].prev
-		switch {
-		case next == 0 && lower.Node != nil:
-			parts = append(parts, lower)
-		case next > 0 && r.first > next:
-			parts = append(parts, stepLayers(g, steps, next, r.first-1)...)
+		state := netLayer(g, steps, r, img)
+		if lower.Node != nil {
+			state = addMerge(g, []Edge{lower, state}, fmt.Sprintf("squash %s: the state before the run and its net change", span(steps, r)))
 		}
-		parts = append(parts, netLayer(g, steps, r, img))
-		next = r.last + 1
+		if r.last == len(steps)-1 {
+			return state, nil
+		}
+		next := &steps[r.last+1]
+		if !setRootInput(next.out, state) {
+			// layerChain found next by rootInput, which setRootInput
+			// follows, so this does not happen; if it did, the build falls
+			// back to the graph as the Dockerfile made it.
+			return Edge{}, fmt.Errorf("squash: cannot rebase the step at %s on the squashed state", next.loc)
+		}
+		next.prev = state
 	}
-	if next < len(steps) {
-		parts = append(parts, stepLayers(g, steps, next, len(steps)-1)...)
-	}
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return addMerge(g, parts, "merge the squashed layers")
+	return top, nil
 }
 
 // netLayer returns the net change of run r as one layer over the state

@@ -220,3 +220,62 @@ func TestSquashHelpersFollowNoCache(t *testing.T) {
 		require.Equal(t, 2, helpers)
 	}
 }
+
+// TestSquashExportsNoDiffOfAStockStep guards the way round the BuildKit
+// defect of docs/buildkit-diff-chain.md: an exported diff of one of the
+// Dockerfile's own steps takes that step's whole chain, and a later pull
+// of the stock image may then come back as one layer. Whatever the runs,
+// every diff among the image's layers must be over an op the pass added.
+func TestSquashExportsNoDiffOfAStockStep(t *testing.T) {
+	for _, tc := range []struct {
+		name, dockerfile string
+		all              bool
+	}{
+		{"run then later steps", "FROM debian\nRUN apt-get update\nRUN rm -rf /var/lib/apt/lists/*\nCOPY . /app\nRUN echo done > /done\n", false},
+		{"two runs with steps between", "FROM debian\nRUN curl -o /tmp/t.tgz https://example.com/t.tgz\nRUN tar -xzf /tmp/t.tgz -C /opt && rm /tmp/t.tgz\nCOPY . /src\nRUN apt-get update\nRUN apt-get install -y make\nRUN apt-get clean && rm -rf /var/lib/apt/lists/*\nCOPY a /a\n", false},
+		{"run at the end", "FROM debian\nRUN apt-get update\nRUN rm -rf /var/lib/apt/lists/*\n", false},
+		{"squash all, stage after stage", "FROM debian AS base\nRUN echo a > /a\nRUN echo b > /b\nFROM base\nRUN echo c > /c\nRUN echo d > /d\nCOPY x /x\n", true},
+		{"from scratch", "FROM scratch\nCOPY a /a\nCOPY b /b\nCOPY c /c\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def, _ := dftest.Convert(t, tc.dockerfile, "")
+			g, err := Decode(def)
+			require.NoError(t, err)
+			stock := map[*Node]bool{}
+			for _, n := range g.Nodes() {
+				stock[n] = true
+			}
+			rep, err := Squash{All: tc.all, Caps: dftest.AllCaps(), Helper: "org/optfrontend"}.Apply(context.Background(), g)
+			require.NoError(t, err)
+			require.NoError(t, g.Validate())
+			require.NotEmpty(t, rep.Layers, "the case must squash something")
+			for _, d := range exportedDiffs(g.Terminal().Inputs[0]) {
+				upper := d.Inputs[d.Op.GetDiff().Upper.Input].Node
+				require.False(t, stock[upper], "the image exports a diff of the Dockerfile's step %v", upper.Op)
+			}
+		})
+	}
+}
+
+// exportedDiffs returns the diffs among the layers of the image e: through
+// merges and down each state's chain, not into what execs only read.
+func exportedDiffs(e Edge) []*Node {
+	var out []*Node
+	for e.Node != nil {
+		switch op := e.Node.Op.Op.(type) {
+		case *pb.Op_Merge:
+			for _, in := range op.Merge.Inputs {
+				out = append(out, exportedDiffs(e.Node.Inputs[in.Input])...)
+			}
+			return out
+		case *pb.Op_Diff:
+			return append(out, e.Node)
+		}
+		prev, ok := opInput(e)
+		if !ok {
+			return out
+		}
+		e = prev
+	}
+	return out
+}

@@ -131,6 +131,11 @@ func TestSquashExact(t *testing.T) {
 		// contextfilter changes the COPY, so its steps run again.
 		{dir: "testdata/squash-users"},
 		{dir: "testdata/squash-exact", extra: []string{"--build-arg", "BUILDKIT_OPT_SQUASH=true"}, times: true},
+		// The steps after the run run again on its squashed state; what
+		// they saw of it (stat, ls) is written into /later.txt.
+		{dir: "testdata/squash-later"},
+		// A stage FROM scratch: the run's first layer is over nothing.
+		{dir: "testdata/squash-scratch", extra: []string{"--build-arg", "BUILDKIT_OPT_SQUASH=true"}, times: true},
 	} {
 		name := path.Base(tc.dir)
 		t.Run(name, func(t *testing.T) {
