@@ -52,30 +52,38 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 	passes := opt.passes(cfg)
 	oc.pipeline = llbopt.NewPipeline(append(passes, extra...)...)
 	req := bo.Opts["requestid"]
+	checking := opt.Checks && (req == "" || req == lint.SubrequestLintDefinition.Name)
+	// A normal build's checks only warn (or, with error=true, fail the
+	// build): they run beside the stock builder rather than before it, so
+	// that their reads of the Dockerfile, the context and the base image's
+	// config cost no time of their own.
+	checked := make(chan error, 1)
 	var adv *advice
-	if opt.Checks && (req == "" || req == lint.SubrequestLintDefinition.Name) {
-		adv = newAdvice(ctx, c)
-	}
-	if adv != nil {
-		adv.keepOut(ctx, passes)
-	}
-	if adv != nil && req == "" {
-		if err := adv.warn(ctx); err != nil {
-			return nil, err
+	switch {
+	case checking && req == "":
+		go func() { checked <- runChecks(ctx, c, passes) }()
+	case checking:
+		if adv = newAdvice(ctx, c); adv != nil {
+			adv.keepOut(ctx, passes)
 		}
+		checked <- nil
+	default:
+		checked <- nil
 	}
 	if req == "" && (opt.Slim || opt.Pin) {
-		df := adv // the Dockerfile the checks read, when they ran
-		if df == nil {
-			df = readDockerfile(ctx, c)
-		}
-		extra, err := baseFixes(ctx, df, opt.Slim, opt.Pin)
+		extra, err := baseFixes(ctx, readDockerfile(ctx, c), opt.Slim, opt.Pin)
 		if err != nil {
+			<-checked
 			return nil, err
 		}
 		oc.opts = extra
 	}
 	res, err := builder.Build(ctx, oc)
+	// A check that fails the build fails it as it did when the checks ran
+	// first, whatever the build did meanwhile.
+	if cerr := <-checked; cerr != nil {
+		return nil, cerr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +98,17 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 		return nil, err
 	}
 	return res, nil
+}
+
+// runChecks reads the Dockerfile as the stock builder does and runs the
+// checks on it for a normal build; see advice.warn.
+func runChecks(ctx context.Context, c gwclient.Client, passes []llbopt.Pass) error {
+	adv := newAdvice(ctx, c)
+	if adv == nil {
+		return nil
+	}
+	adv.keepOut(ctx, passes)
+	return adv.warn(ctx)
 }
 
 // imageConfigs copies the image configs of a result's metadata, as the

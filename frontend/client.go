@@ -40,6 +40,10 @@ type optClient struct {
 	// what the passes did, so that Build can make the image's history
 	// follow the layers and the verify mode can compare it with stock's.
 	plans map[gwclient.Reference]plan
+	// solved remembers the passes' reads' solves by definition: a pass
+	// reading several files of one state (the manifests of a COPY) solves
+	// it once.
+	solved map[digest.Digest]gwclient.Reference
 }
 
 // plan is what the passes did to one solved result, and the request as the
@@ -61,7 +65,7 @@ type plan struct {
 }
 
 func newOptClient(c gwclient.Client, p *llbopt.Pipeline) *optClient {
-	return &optClient{Client: c, pipeline: p, fallback: true, warned: map[string]bool{}, plans: map[gwclient.Reference]plan{}}
+	return &optClient{Client: c, pipeline: p, fallback: true, warned: map[string]bool{}, plans: map[gwclient.Reference]plan{}, solved: map[digest.Digest]gwclient.Reference{}}
 }
 
 // ResolveImageConfig resolves an image as the daemon's built-in frontend

@@ -9,6 +9,8 @@ import (
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/sys/user"
+	digest "github.com/opencontainers/go-digest"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/org/optfrontend/llbopt/pkgcache"
 )
@@ -66,6 +68,29 @@ func (c *optClient) readDir(ctx context.Context, def *pb.Definition, dir string)
 // solveRef solves a definition past the passes (it is a part of the graph
 // they are working on) and returns its single result; nil for scratch.
 func (c *optClient) solveRef(ctx context.Context, def *pb.Definition) (gwclient.Reference, error) {
+	dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(def)
+	if err != nil {
+		return nil, fmt.Errorf("solving: %w", err)
+	}
+	key := digest.FromBytes(dt)
+	c.mu.Lock()
+	ref, ok := c.solved[key]
+	c.mu.Unlock()
+	if ok {
+		return ref, nil
+	}
+	ref, err = c.solveOnce(ctx, def)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.solved[key] = ref
+	c.mu.Unlock()
+	return ref, nil
+}
+
+// solveOnce solves def and returns its single result.
+func (c *optClient) solveOnce(ctx context.Context, def *pb.Definition) (gwclient.Reference, error) {
 	res, err := c.Client.Solve(ctx, gwclient.SolveRequest{Definition: def, Evaluate: true})
 	if err != nil {
 		return nil, fmt.Errorf("solving: %w", err)

@@ -174,7 +174,7 @@ func (c withOpts) BuildOpts() gwclient.BuildOpts {
 	return o
 }
 
-func mustFS(t *testing.T, dir string) fsutil.FS {
+func mustFS(t testing.TB, dir string) fsutil.FS {
 	t.Helper()
 	fs, err := fsutil.NewFS(dir)
 	require.NoError(t, err)
