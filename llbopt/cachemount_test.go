@@ -65,6 +65,15 @@ func TestCacheMountAddsMounts(t *testing.T) {
 		{name: "apt", script: "apt-get update && apt-get install -y gcc",
 			want:   map[string]string{"/var/lib/apt/lists": "/optfrontend/apt-lists/var/lib/apt/lists", "/var/cache/apt": "/optfrontend/apt-archives/var/cache/apt"},
 			locked: []string{"/var/lib/apt/lists", "/var/cache/apt"}},
+		{name: "bundler", script: "bundle config set --local deployment true && bundle install --jobs 4",
+			want: map[string]string{"/root/.bundle/cache": "/optfrontend/bundler/root/.bundle/cache"}, locked: []string{"/root/.bundle/cache"}},
+		{name: "composer", script: "composer install --no-dev --no-interaction", opts: []llb.RunOption{llb.AddEnv("COMPOSER_HOME", "/tmp")},
+			want: map[string]string{"/tmp/cache": "/optfrontend/composer/tmp/cache"}, locked: []string{"/tmp/cache"}},
+		{name: "dnf with refresh", script: "dnf -y --refresh install gcc && dnf clean all",
+			want:   map[string]string{"/var/cache/dnf": "/optfrontend/dnf/var/cache/dnf", "/var/cache/libdnf5": "/optfrontend/libdnf5/var/cache/libdnf5"},
+			locked: []string{"/var/cache/dnf", "/var/cache/libdnf5"}},
+		{name: "bun", script: "bun install --frozen-lockfile",
+			want: map[string]string{"/root/.bun/install/cache": "/optfrontend/bun/root/.bun/install/cache"}, locked: []string{"/root/.bun/install/cache"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, exec, n, rep := applyCacheMount(t, runDef(t, tc.script, tc.opts...))
@@ -112,6 +121,14 @@ func TestCacheMountLeavesAlone(t *testing.T) {
 			opts: []llb.RunOption{llb.AddMount("/root/.cache/pip", llb.Scratch(), llb.AsPersistentCacheDir("mine", llb.CacheMountShared))}},
 		{name: "user mount above", script: "pip install flask",
 			opts: []llb.RunOption{llb.AddMount("/root/.cache", llb.Scratch(), llb.AsPersistentCacheDir("mine", llb.CacheMountShared))}},
+		{name: "dotnet in the image", script: "dotnet publish -c Release -o /app"},
+		{name: "sbt in the image", script: "sbt stage"},
+		{name: "composer default dir", script: "composer install"},
+		{name: "dnf without refresh", script: "dnf install -y gcc && dnf clean all"},
+		{name: "bun without lockfile", script: "bun install"},
+		{name: "zypper", script: "zypper -n refresh && zypper -n install gcc && zypper clean -a"},
+		{name: "conda", script: "conda install -y numpy && conda clean -afy"},
+		{name: "microdnf", script: "microdnf install -y gcc && microdnf clean all"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			def := runDef(t, tc.script, tc.opts...)

@@ -447,3 +447,143 @@ func TestAnalyzeShellState(t *testing.T) {
 		{"sh -- script file", sh("sh -- ./x.sh"), nil, []string{}},
 	})
 }
+
+// TestAnalyzeMoreTools covers bundler, composer, dotnet, dnf, bun and sbt:
+// each directory from its flag, its variables and the home, for root and
+// for a named user.
+func TestAnalyzeMoreTools(t *testing.T) {
+	node := func(script string, env ...string) Exec {
+		return Exec{Args: []string{"/bin/sh", "-c", script}, Env: env, User: "node", Cwd: "/app"}
+	}
+	runCacheCases(t, []cacheCase{
+		{"bundle install", sh("bundle install --jobs 4"), nil, []string{"bundler /root/.bundle/cache"}},
+		{"bundle bare", sh("bundle"), nil, []string{"bundler /root/.bundle/cache"}},
+		{"bundler update", sh("bundler update rails"), nil, []string{"bundler /root/.bundle/cache"}},
+		{"bundle config first", sh("bundle config set --local without development && bundle install"), nil, []string{"bundler /root/.bundle/cache"}},
+		{"BUNDLE_USER_CACHE", sh("bundle install", "BUNDLE_USER_CACHE=/bc"), nil, []string{"bundler /bc"}},
+		{"BUNDLE_USER_HOME", sh("bundle install", "BUNDLE_USER_HOME=/bh"), nil, []string{"bundler /bh/cache"}},
+		{"bundle as node", node("bundle install"), passwd, []string{"bundler /home/node/.bundle/cache 1000:1000"}},
+		{"composer install", sh("composer install --no-dev --optimize-autoloader", "COMPOSER_HOME=/tmp"), nil, []string{"composer /tmp/cache"}},
+		{"COMPOSER_CACHE_DIR wins", sh("composer require monolog/monolog", "COMPOSER_HOME=/tmp", "COMPOSER_CACHE_DIR=/cc"), nil, []string{"composer /cc"}},
+		{"composer global require", sh("COMPOSER_HOME=/opt/composer composer global require phpunit/phpunit"), nil, []string{"composer /opt/composer/cache"}},
+		{"composer working dir", sh("composer -d /app install", "COMPOSER_HOME=/c"), nil, []string{"composer /c/cache"}},
+		{"composer as node", node("composer install", "COMPOSER_HOME=/home/node/.composer"), passwd, []string{"composer /home/node/.composer/cache 1000:1000"}},
+		{"dotnet restore", sh("dotnet restore"), nil, []string{"nuget /root/.nuget/packages"}},
+		{"dotnet publish", sh("dotnet publish -c Release -o /app/out"), nil, []string{"nuget /root/.nuget/packages"}},
+		{"dotnet restore packages flag", sh("dotnet restore --packages /pk"), nil, []string{"nuget /pk"}},
+		{"NUGET_PACKAGES", sh("dotnet build", "NUGET_PACKAGES=/np"), nil, []string{"nuget /np"}},
+		{"dotnet as node", node("dotnet test"), passwd, []string{"nuget /home/node/.nuget/packages 1000:1000"}},
+		{"dnf refresh", sh("dnf -y --refresh install gcc"), nil, []string{"dnf /var/cache/dnf", "libdnf5 /var/cache/libdnf5"}},
+		{"yum refresh", sh("yum install --refresh -y git"), nil, []string{"dnf /var/cache/dnf", "libdnf5 /var/cache/libdnf5"}},
+		{"dnf setopt before", sh("dnf --setopt install_weak_deps=False --refresh -y install gcc"), nil, []string{"dnf /var/cache/dnf", "libdnf5 /var/cache/libdnf5"}},
+		{"dnf5 refresh", sh("dnf5 --refresh -y upgrade"), nil, []string{"libdnf5 /var/cache/libdnf5"}},
+		{"dnf as node keeps the system cache", node("sudo dnf --refresh -y install gcc"), passwd, []string{"dnf /var/cache/dnf", "libdnf5 /var/cache/libdnf5"}},
+		{"bun ci", sh("bun ci"), nil, []string{"bun /root/.bun/install/cache"}},
+		{"bun install frozen", sh("bun install --frozen-lockfile --production"), nil, []string{"bun /root/.bun/install/cache"}},
+		{"bun cache-dir flag", sh("bun install --frozen-lockfile --cache-dir /bc"), nil, []string{"bun /bc"}},
+		{"BUN_INSTALL_CACHE_DIR", sh("bun i --frozen-lockfile", "BUN_INSTALL_CACHE_DIR=/b"), nil, []string{"bun /b"}},
+		{"bun as node", node("bun install --frozen-lockfile"), passwd, []string{"bun /home/node/.bun/install/cache 1000:1000"}},
+		{"sbt", sh("sbt -Dsbt.ci=true clean assembly"), nil, []string{"coursier /root/.cache/coursier/v1"}},
+		{"sbt bare", sh("sbt compile"), nil, []string{"coursier /root/.cache/coursier/v1"}},
+		{"COURSIER_CACHE", sh("sbt update", "COURSIER_CACHE=/cs"), nil, []string{"coursier /cs"}},
+		{"cache beside the project", sh("cd /app && COMPOSER_CACHE_DIR=/app/.composer-cache composer install"), nil, []string{"composer /app/.composer-cache"}},
+		{"sbt as node", node("sbt stage"), passwd, []string{"coursier /home/node/.cache/coursier/v1 1000:1000"}},
+	})
+}
+
+// TestAnalyzeMoreToolsLeftAlone lists the commands of the added families,
+// and of the refused ones, that get no cache.
+func TestAnalyzeMoreToolsLeftAlone(t *testing.T) {
+	for _, tc := range []struct{ name, script string }{
+		{"bundle exec", "bundle exec rake assets:precompile"},
+		{"bundle version", "bundle --version"},
+		{"bundle check", "bundle check"},
+		{"gem install", "gem install bundler -v 2.5.0"},
+		{"composer dump-autoload", "composer dump-autoload --optimize"},
+		{"composer version", "composer --version"},
+		{"dotnet run dll", "dotnet /app/app.dll"},
+		{"dotnet --info", "dotnet --info"},
+		{"dotnet ef", "dotnet ef migrations bundle"},
+		{"dnf without refresh", "dnf install -y gcc && dnf clean all"},
+		{"yum without refresh", "yum -y install git"},
+		{"dnf clean alone", "dnf clean all"},
+		{"microdnf", "microdnf install -y gcc && microdnf clean all"},
+		{"zypper", "zypper --non-interactive refresh && zypper --non-interactive install -y gcc"},
+		{"conda", "conda install -y numpy && conda clean -afy"},
+		{"mamba", "mamba install -y -c conda-forge numpy"},
+		{"micromamba", "micromamba install -y -n base -f env.yaml"},
+		{"bun install without lockfile", "bun install"},
+		{"bun add", "bun add react"},
+		{"bun symlink backend", "bun install --frozen-lockfile --backend symlink"},
+		{"bun run", "bun run build"},
+		{"sbt version", "sbt --version"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Analyze(sh(tc.script, "COMPOSER_HOME=/tmp"), passwd)
+			require.NoError(t, r.Unparsed)
+			require.Empty(t, r.Caches)
+			require.Empty(t, r.Defeats)
+		})
+	}
+}
+
+// TestAnalyzeMoreToolsUnresolved covers the directories that cannot be
+// resolved: Composer without its variables, a cache dir under /dev.
+func TestAnalyzeMoreToolsUnresolved(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		exec Exec
+	}{
+		{"composer default", sh("composer install")},
+		{"composer default as node", Exec{Args: []string{"composer", "install"}, User: "node"}},
+		{"COMPOSER_CACHE_DIR /dev/null", sh("composer install", "COMPOSER_CACHE_DIR=/dev/null")},
+		{"bun cache under /proc", sh("bun ci", "BUN_INSTALL_CACHE_DIR=/proc/self/cwd")},
+		{"composer cache is the vendor dir", sh("cd /app && COMPOSER_CACHE_DIR=/app/vendor composer install")},
+		{"composer cache inside vendor", sh("cd /app && composer install", "COMPOSER_CACHE_DIR=/app/vendor/.cache")},
+		{"bundler cache is the project", sh("cd /srv/app && BUNDLE_USER_CACHE=/srv bundle install")},
+		{"bun cache in node_modules", sh("cd /app && bun ci --cache-dir node_modules/.cache")},
+		{"nuget packages in obj", Exec{Args: []string{"dotnet", "restore", "--packages", "obj/pkgs"}, Cwd: "/src"}},
+		{"coursier cache in target", Exec{Args: []string{"sbt", "update"}, Env: []string{"COURSIER_CACHE=/build/target/cs"}, Cwd: "/build"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Analyze(tc.exec, passwd)
+			require.NoError(t, r.Unparsed)
+			require.Empty(t, r.Caches)
+			require.ErrorIs(t, r.Unresolved, ErrUnresolvedDir)
+			require.NotEmpty(t, r.UnresolvedTools)
+		})
+	}
+}
+
+// TestAnalyzeMoreToolsRuntime checks which of the added caches the
+// program an image ships may read at run time.
+func TestAnalyzeMoreToolsRuntime(t *testing.T) {
+	for _, tc := range []struct {
+		script  string
+		runtime bool
+	}{
+		{"dotnet restore", true},
+		{"sbt assembly", true},
+		{"bundle install", false},
+		{"bun ci", false},
+		{"dnf --refresh -y install gcc", false},
+	} {
+		t.Run(tc.script, func(t *testing.T) {
+			r := Analyze(sh(tc.script, "COMPOSER_HOME=/tmp"), nil)
+			require.NotEmpty(t, r.Caches)
+			for _, c := range r.Caches {
+				require.Equal(t, tc.runtime, c.Runtime, c.Tool)
+			}
+		})
+	}
+}
+
+func TestAnalyzeMoreToolsOffline(t *testing.T) {
+	runCacheCases(t, []cacheCase{
+		{"dotnet no-restore", sh("dotnet publish --no-restore -c Release"), nil, []string{"nuget /root/.nuget/packages offline"}},
+		{"restore first", sh("dotnet restore && dotnet publish --no-restore"), nil, []string{"nuget /root/.nuget/packages"}},
+		{"bundle local", sh("bundle install --local"), nil, []string{"bundler /root/.bundle/cache offline"}},
+		{"composer network off", sh("composer install", "COMPOSER_HOME=/tmp", "COMPOSER_DISABLE_NETWORK=1"), nil, []string{"composer /tmp/cache offline"}},
+		{"dnf cacheonly", sh("dnf -C --refresh install x"), nil, []string{"dnf /var/cache/dnf offline", "libdnf5 /var/cache/libdnf5 offline"}},
+	})
+}

@@ -99,8 +99,15 @@ func resolveDir(c *call, k *kind, args []word) (string, error) {
 			return "", fmt.Errorf("resolving the %s cache: %w", k.tool, err)
 		}
 		if ok {
-			return absDir(c.sc, path.Join(base, r.sub), k.tool)
+			dir, err := absDir(c.sc, path.Join(base, r.sub), k.tool)
+			if err != nil {
+				return "", err
+			}
+			return dir, projectOverlap(c.sc.cwd, dir, k)
 		}
+	}
+	if k.noDefault != "" {
+		return "", fmt.Errorf("resolving the %s cache: %s: %w", k.tool, k.noDefault, ErrUnresolvedDir)
 	}
 	return "", fmt.Errorf("resolving the %s cache: no rule applies: %w", k.tool, ErrUnresolvedDir)
 }
@@ -178,8 +185,37 @@ func absDir(sc *scope, dir, tool string) (string, error) {
 	if dir == "/" {
 		return "", fmt.Errorf("resolving the %s cache: it would be /: %w", tool, ErrUnresolvedDir)
 	}
+	for _, k := range kernelDirs {
+		if dir == k || strings.HasPrefix(dir, k+"/") {
+			// COMPOSER_CACHE_DIR=/dev/null is how people turn Composer's
+			// cache off; a directory mounted there would break the exec.
+			return "", fmt.Errorf("resolving the %s cache: it would be %s, under %s: %w", tool, dir, k, ErrUnresolvedDir)
+		}
+	}
 	return dir, nil
 }
+
+// projectOverlap refuses a cache directory that holds the working
+// directory (a mount there would hide the project the tool reads) or
+// overlaps a directory the tool installs the project's files into.
+func projectOverlap(cwd, dir string, k *kind) error {
+	if cwd == "" {
+		return nil
+	}
+	if cwd == dir || strings.HasPrefix(cwd, dir+"/") {
+		return fmt.Errorf("resolving the %s cache: %s holds the working directory %s: %w", k.tool, dir, cwd, ErrUnresolvedDir)
+	}
+	for _, p := range k.project {
+		p = path.Join(cwd, p)
+		if p == dir || strings.HasPrefix(p, dir+"/") || strings.HasPrefix(dir, p+"/") {
+			return fmt.Errorf("resolving the %s cache: %s overlaps %s, where the project's own files go: %w", k.tool, dir, p, ErrUnresolvedDir)
+		}
+	}
+	return nil
+}
+
+// kernelDirs are the filesystems the runtime provides, never a cache.
+var kernelDirs = []string{"/dev", "/proc", "/sys"}
 
 // optionValue returns the value of the last occurrence of an option
 // written "opt value" or "opt=value", before any "--".

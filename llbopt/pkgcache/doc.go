@@ -93,15 +93,86 @@
 //     also ~/.m2/wrapper (MAVEN_USER_HOME). gradle, gradlew: the caches
 //     directory of --gradle-user-home, -g, GRADLE_USER_HOME or ~/.gradle;
 //     gradlew also wrapper/dists.
+//   - bundle, bundler (bare, install, update, lock, cache, package, add):
+//     Bundler's user cache, BUNDLE_USER_CACHE, $BUNDLE_USER_HOME/cache,
+//     ~/.bundle/cache (Bundler.user_bundle_path). It holds the compact
+//     index, revalidated by ETag on every run, and .gem files only with
+//     global_gem_cache; the installed gems stay where they were. bundle
+//     install --local is offline.
+//   - composer install/update/upgrade/require/create-project/reinstall,
+//     global require/update: COMPOSER_CACHE_DIR, $COMPOSER_HOME/cache.
+//     Without either the cache is unresolved: Composer chooses between
+//     ~/.composer/cache and $XDG_CACHE_HOME/composer by whether ~/.composer
+//     and /etc/xdg exist (Factory::getCacheDir), which is not known here,
+//     and a mount under ~/.composer would itself create it and move
+//     COMPOSER_HOME. COMPOSER_DISABLE_NETWORK makes it offline.
+//   - dotnet restore/build/publish/test/pack: NuGet's global packages
+//     folder, --packages, NUGET_PACKAGES, ~/.nuget/packages. Restored
+//     packages are read from there by later builds, dotnet run, local
+//     tools and what dotnet build leaves in bin/, so the cache is Runtime:
+//     only a stage that does not ship gets it, and a later step that reads
+//     it (dotnet publish --no-restore, which is offline) must get it too.
+//     NuGet reuses an exact lower-bound version found there and asks the
+//     feeds otherwise, so versions are those of a fresh restore.
+//   - dnf, yum (where it is dnf) and dnf5, only with --refresh:
+//     /var/cache/dnf (dnf 4) and /var/cache/libdnf5 (dnf 5; dnf5 only the
+//     latter). Without --refresh, metadata younger than metadata_expire in
+//     a mounted cache would be used as it is and could install older
+//     versions than a fresh build, as apt's lists would without update;
+//     with it every repository's repomd is checked first. Packages stay
+//     only with keepcache. -C/--cacheonly is offline.
+//   - bun ci, bun install/i --frozen-lockfile: --cache-dir,
+//     BUN_INSTALL_CACHE_DIR, ~/.bun/install/cache. Without a frozen
+//     lockfile bun takes a version the cache holds when it is in range,
+//     so the cache would pick versions. Across the mount bun's hardlink
+//     backend falls back to copying; --backend is left alone (symlink
+//     would point node_modules into the cache).
+//   - sbt: Coursier's cache, COURSIER_CACHE, ~/.cache/coursier/v1 (unused
+//     when ~/.coursier/cache exists, which Coursier then prefers). Runtime:
+//     an image that ships sbt resolves from it again when it runs.
+//     Changing artifacts are rechecked after Coursier's TTL, as Maven's
+//     and Gradle's are.
+//
+// Left out, on purpose:
+//
+//   - gem install: RubyGems downloads into GEM_HOME/cache, inside the
+//     install directory the image ships; Bundler's vendor/cache and bundle
+//     path are the installed gems.
+//   - NuGet's http-cache (~/.local/share/NuGet/http-cache): feed answers
+//     are reused for 30 minutes, so a floating version could resolve
+//     differently.
+//   - microdnf: its cache directory and whether it can force a metadata
+//     check could not be shown.
+//   - zypper (/var/cache/zypp): whether a command refreshes metadata
+//     depends on each repository's autorefresh in /etc/zypp/repos.d and on
+//     repo.refresh.delay, not on the command; a persistent cache can then
+//     choose other versions.
+//   - conda, mamba, micromamba: the package cache is <root prefix>/pkgs of
+//     the installation that runs, or ~/.conda/pkgs when that is not
+//     writable, neither known here; it also holds the repodata cache, and
+//     with allow_softlinks or always_softlink (in a .condarc not seen here)
+//     environments would link into it and dangle in the image. Files that
+//     conda hard-links from pkgs would be copies across the mount.
+//   - sbt's ~/.sbt (global settings and plugins, and boot, the sbt the
+//     launcher runs) and ~/.ivy2 (its local repository is the build's own
+//     publishLocal output; its cache is used only without Coursier).
 //
 // Relative directories resolve against the working directory, cd
 // included. Directories set in config files (pip.conf, .npmrc, go env -w,
-// settings.xml) are not seen.
+// settings.xml, composer.json, NuGet.Config, bunfig.toml, dnf.conf) are
+// not seen: the mount at the default is then unused. A directory under
+// /dev, /proc or /sys (COMPOSER_CACHE_DIR=/dev/null turns Composer's cache
+// off), one that holds the working directory, and one that overlaps where
+// a tool installs the project's own files (composer's vendor, bun's
+// node_modules, dotnet's bin and obj, sbt's target and project, Bundler's
+// vendor and .bundle) are unresolved.
 //
 // Sharing is locked for apt and apk (they break when shared), for cargo
 // (its package lock lives in CARGO_HOME, outside the mount), for maven
-// and yarn 1 (concurrent writers corrupt them) and for poetry (no
-// guarantee found); the others lock or write atomically and are shared.
+// and yarn 1 (concurrent writers corrupt them), and for poetry, bundler,
+// composer, NuGet, dnf, bun and coursier (no guarantee found that
+// concurrent builds may share them); the others lock or write
+// atomically and are shared.
 //
 // # Defeats
 //
@@ -116,13 +187,19 @@
 //   - variables: PIP_NO_CACHE_DIR (pip turns the cache off for any value,
 //     even "false"), UV_NO_CACHE. From the exec's Env they are unset; in
 //     the script their assignment is dropped.
+//   - options: composer --no-cache is dropped too.
 //   - commands: npm cache clean, yarn cache clean, pnpm store prune, pip
 //     cache purge, uv cache clean, poetry cache clear, go clean -modcache
-//     or -cache, apt-get clean, apk cache purge, and an rm of a cache's
+//     or -cache, apt-get clean, apk cache purge, composer clear-cache (cc),
+//     dnf5 clean, and an rm of a cache's
 //     contents (rm -rf /var/lib/apt/lists/*): with the cache mounted they
 //     only empty the cache, so they become true. An rm of the cache
 //     directory or a parent (rm -rf ~/.cache) would fail on the mount
-//     point: that Defeat has Breaks set.
+//     point: that Defeat has Breaks set, as has dotnet nuget locals
+//     all|global-packages --clear, which may delete the folder itself and
+//     clears caches that are not mounted. dnf clean stays: dnf may be dnf
+//     4 or 5, and if only the other directory got its mount, true would
+//     leave metadata stock's build removes; it empties the contents only.
 //   - Debian and Ubuntu images' /etc/apt/apt.conf.d/docker-clean, whose
 //     DPkg::Post-Invoke hooks delete downloaded packages after every dpkg
 //     run. -o APT::Keep-Downloaded-Packages=true does not stop those
@@ -133,6 +210,7 @@
 //
 // A Cache is marked Offline when its first command cannot fill it (npm
 // --offline, mvn -o, cargo --offline/--frozen, yarn/pnpm/gradle/uv
-// --offline, GOPROXY=off): mounting there hides what an earlier layer
+// --offline, GOPROXY=off, dotnet --no-restore, bundle install --local,
+// dnf -C, COMPOSER_DISABLE_NETWORK): mounting there hides what an earlier layer
 // downloaded.
 package pkgcache

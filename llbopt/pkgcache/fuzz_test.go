@@ -23,6 +23,12 @@ func FuzzAnalyze(f *testing.F) {
 		`sh -c "bash -c 'apk add --no-cache x'"`,
 		"for p in a b; do (cd $p && cargo build --offline); done",
 		"mvn -o -Dmaven.repo.local=$(pwd)/m2 package | tee log",
+		"bundle install --jobs 4 && rm -rf ~/.bundle/cache/*",
+		"COMPOSER_HOME=/tmp composer install --no-cache && composer cc",
+		"dotnet restore && dotnet publish --no-restore -o /out && dotnet nuget locals all --clear",
+		"dnf -y --refresh install gcc && dnf clean all && rm -rf /var/cache/dnf",
+		"bun install --frozen-lockfile --backend=symlink; bun ci",
+		"COURSIER_CACHE=target/cs sbt -mem 2048 assembly",
 	} {
 		f.Add(s, "")
 		f.Add(s, "node")

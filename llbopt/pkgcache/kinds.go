@@ -11,6 +11,16 @@ type kind struct {
 	// Cache.Runtime.
 	runtime bool
 	pure    []envCond
+	// noDefault is set for a kind whose rules stop at explicit settings:
+	// the tool's default directory depends on files the image has, which
+	// are not known here, so without a setting the cache is left out.
+	// It says why, for the report.
+	noDefault string
+	// project are the directories, relative to the working directory,
+	// where the tool installs the project's own files (composer's vendor):
+	// a cache directory that is one of them, inside one or above one
+	// would swallow them, so it is left out.
+	project []string
 }
 
 // xdgCache is the XDG cache rules for a tool that follows the spec:
@@ -79,6 +89,42 @@ var kinds = map[string]*kind{
 	"gradle-wrapper": {tool: "gradle-wrapper", sharing: SharingShared, rules: []dirRule{
 		{flag: "--gradle-user-home", sub: "wrapper/dists"}, {flag: "-g", sub: "wrapper/dists"},
 		{env: "GRADLE_USER_HOME", sub: "wrapper/dists"}, {home: true, sub: ".gradle/wrapper/dists"}}},
+	// Bundler's user cache (Bundler.user_bundle_path("cache")): the
+	// compact index, revalidated by ETag on every run, and the .gem files
+	// when global_gem_cache is on. The installed gems and their .gem files
+	// are under the bundle path or GEM_HOME, which is not mounted.
+	"bundler": {tool: "bundler", sharing: SharingLocked, rules: []dirRule{
+		{env: "BUNDLE_USER_CACHE"}, {env: "BUNDLE_USER_HOME", sub: "cache"}, {home: true, sub: ".bundle/cache"}},
+		project: []string{"vendor", ".bundle"}},
+	// Composer's default cache directory depends on whether ~/.composer
+	// and /etc/xdg exist (Factory::getHomeDir, getCacheDir), and a mount
+	// under ~/.composer would itself make it exist and move COMPOSER_HOME:
+	// only the variables are followed.
+	"composer": {tool: "composer", sharing: SharingLocked, rules: []dirRule{
+		{env: "COMPOSER_CACHE_DIR"}, {env: "COMPOSER_HOME", sub: "cache"}}, project: []string{"vendor"},
+		noDefault: "without COMPOSER_CACHE_DIR or COMPOSER_HOME Composer picks its cache directory by which of ~/.composer and /etc/xdg exist in the image"},
+	// NuGet's global packages folder is where restored packages are read
+	// from, by later builds of the project, by dotnet run, by local tools
+	// and by what dotnet build leaves in bin/ (its probing paths point
+	// there): only a step whose filesystem does not ship may mount it.
+	"nuget": {tool: "nuget", sharing: SharingLocked, runtime: true, rules: []dirRule{
+		{flag: "--packages"}, {env: "NUGET_PACKAGES"}, {home: true, sub: ".nuget/packages"}},
+		project: []string{"bin", "obj"}},
+	// dnf 4 and dnf 5 (/var/cache/libdnf5) keep repository metadata and,
+	// with keepcache, packages. Which dnf a name runs is not known here;
+	// the unused mount costs nothing.
+	"dnf":     {tool: "dnf", sharing: SharingLocked, rules: []dirRule{{fixed: "/var/cache/dnf"}}},
+	"libdnf5": {tool: "libdnf5", sharing: SharingLocked, rules: []dirRule{{fixed: "/var/cache/libdnf5"}}},
+	"bun": {tool: "bun", sharing: SharingLocked, rules: []dirRule{
+		{flag: "--cache-dir"}, {env: "BUN_INSTALL_CACHE_DIR"}, {home: true, sub: ".bun/install/cache"}},
+		project: []string{"node_modules"}},
+	// Coursier's cache, which sbt resolves with. It uses ~/.coursier/cache
+	// instead when that exists; the mount is then unused. The sbt an image
+	// ships resolves from it again when it runs (CMD sbt run), so only a
+	// step whose filesystem does not ship may mount it.
+	"coursier": {tool: "coursier", sharing: SharingLocked, runtime: true, rules: []dirRule{
+		{env: "COURSIER_CACHE"}, {home: true, sub: ".cache/coursier/v1"}},
+		project: []string{"target", "project"}},
 }
 
 // runsFrom tells whether the program a command installs may read the

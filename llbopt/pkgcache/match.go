@@ -117,6 +117,11 @@ func (w *walker) cmdDefeats(c *call, t *tool, args, pos []word) {
 		if !hasSub(pos, d.sub) || d.flag != "" && !hasOption(args, []string{d.flag}) {
 			continue
 		}
+		if d.breaks {
+			note := "It may delete the cache directory itself, which fails on a mount point, and may clear caches that are not mounted: it cannot be neutralized."
+			w.addDefeat(c, Defeat{Tool: d.cache, What: c.text, Breaks: true, Fix: Fix{Note: note}})
+			continue
+		}
 		note := "With the cache mounted this only empties the cache, and the image gets none of its files either way: replace the command with true."
 		w.addDefeat(c, Defeat{Tool: d.cache, What: c.text, Fix: dropCommand(c, note)})
 	}

@@ -49,6 +49,10 @@ type cmdDefeat struct {
 	sub   []string
 	flag  string // only with this option
 	cache string
+	// breaks is set for a command that deletes the directory itself, not
+	// only its contents: on the mount point that fails, so the step keeps
+	// no mount (Defeat.Breaks).
+	breaks bool
 }
 
 // holds reports whether the condition holds for a value.
@@ -70,7 +74,8 @@ func (c envCond) holds(val string) bool {
 func words(s string) []string { return strings.Fields(s) }
 
 // tools is the table of recognized package managers.
-var tools = []*tool{pipTool, uvTool, poetryTool, npmTool, yarnTool, pnpmTool, goTool, aptTool, apkTool, cargoTool, mavenTool, mvnwTool, gradleTool, gradlewTool}
+var tools = []*tool{pipTool, uvTool, poetryTool, npmTool, yarnTool, pnpmTool, goTool, aptTool, apkTool, cargoTool, mavenTool, mvnwTool, gradleTool, gradlewTool,
+	bundlerTool, composerTool, dotnetTool, dnfTool, dnf5Tool, bunTool, sbtTool}
 
 var pipTool = &tool{
 	names: words("pip"), versioned: true,
@@ -216,6 +221,117 @@ var gradlewTool = &tool{
 	skip:      gradleTool.skip,
 	uses:      []use{{always: true, caches: words("gradle gradle-wrapper")}},
 	offline:   gradleTool.offline,
+}
+
+// bundlerTool is Bundler: bare bundle is bundle install. gem install is
+// not here: RubyGems downloads into GEM_HOME/cache, inside the install
+// directory the image ships.
+var bundlerTool = &tool{
+	names:     words("bundle bundler"),
+	valueOpts: words("--gemfile --path --jobs -j --retry --without --with --binstubs --shebang --standalone --trust-policy --target-rbconfig"),
+	skip:      words("-v --version -h --help"),
+	uses:      append(subUses(words("install update lock cache package add"), "bundler"), use{bare: true, caches: words("bundler")}),
+	offline:   words("--local"),
+}
+
+// composerTool is Composer's commands that download packages.
+var composerTool = &tool{
+	names:     words("composer"),
+	valueOpts: words("-d --working-dir"),
+	skip:      words("-V --version -h --help"),
+	uses: append(subUses(words("install i update u upgrade require r create-project reinstall"), "composer"),
+		use{sub: words("global require"), caches: words("composer")}, use{sub: words("global update"), caches: words("composer")}),
+	flags: []flagDefeat{{flag: "--no-cache", cache: "composer"}},
+	cmds: []cmdDefeat{{sub: words("clear-cache"), cache: "composer"}, {sub: words("clearcache"), cache: "composer"},
+		{sub: words("cc"), cache: "composer"}},
+	offEnvs: []envCond{{name: "COMPOSER_DISABLE_NETWORK", truthy: true}, {name: "COMPOSER_DISABLE_NETWORK", equals: "prime"}},
+}
+
+// dotnetTool is the .NET CLI's commands that restore NuGet packages.
+// --no-restore makes a build read only what an earlier restore left.
+var dotnetTool = &tool{
+	names:     words("dotnet"),
+	valueOpts: words("-c --configuration -o --output -r --runtime -f --framework -s --source -v --verbosity -a --arch --os --packages --configfile -p --property --version-suffix"),
+	skip:      words("--info --version --list-sdks --list-runtimes -h --help"),
+	uses:      subUses(words("restore build publish test pack"), "nuget"),
+	// dotnet nuget locals --clear deletes the folder, which on the mount
+	// point fails; all also clears the HTTP cache, which is not mounted,
+	// so it cannot become true either.
+	cmds: []cmdDefeat{
+		{sub: words("nuget locals all"), flag: "--clear", cache: "nuget", breaks: true},
+		{sub: words("nuget locals all"), flag: "-c", cache: "nuget", breaks: true},
+		{sub: words("nuget locals global-packages"), flag: "--clear", cache: "nuget", breaks: true},
+		{sub: words("nuget locals global-packages"), flag: "-c", cache: "nuget", breaks: true},
+	},
+	offline: words("--no-restore"),
+}
+
+// dnfSubs are the dnf commands that resolve packages from the metadata.
+var dnfSubs = words("install in reinstall upgrade update up upgrade-minimal distro-sync dsync downgrade makecache mc group groupinstall builddep swap")
+
+// dnfRefresh are the options that make dnf check every repository's
+// metadata against the server in the command itself. Without them a
+// mounted cache's metadata, younger than metadata_expire, would be used
+// as it is, and could pick older packages than a fresh build.
+var dnfRefresh = words("--refresh")
+
+// dnfUses are the uses of a dnf that caches in the given kinds.
+func dnfUses(caches string) []use {
+	out := make([]use, 0, len(dnfSubs))
+	for _, s := range dnfSubs {
+		out = append(out, use{sub: []string{s}, needs: dnfRefresh, caches: words(caches)})
+	}
+	return out
+}
+
+// dnfOpts are dnf's options that take the next word as their value.
+var dnfOpts = words("-c --config --installroot --releasever --setopt --repo --repoid --enablerepo --disablerepo -x --exclude --forcearch -d --debuglevel -e --errorlevel --comment --color --destdir --downloaddir --advisory --advisories --bz --cve --sec-severity --secseverity")
+
+// dnfTool is dnf, and yum where it is dnf (yum 3 has no --refresh): dnf 4
+// or dnf 5, which is not known here.
+var dnfTool = &tool{
+	names:     words("dnf yum dnf-3"),
+	valueOpts: dnfOpts,
+	uses:      dnfUses("dnf libdnf5"),
+	// dnf clean is not neutralized here: it empties whichever of the two
+	// directories this dnf uses, and if only the other one got its mount,
+	// turning it into true would leave metadata in the image that stock's
+	// build removes. It empties the contents, not the directory, so on the
+	// mount it only empties the cache.
+	offline: words("-C --cacheonly"),
+}
+
+// dnf5Tool is dnf5 by name: its one cache directory is known, so dnf5
+// clean can become true.
+var dnf5Tool = &tool{
+	names:     words("dnf5"),
+	valueOpts: dnfOpts,
+	uses:      dnfUses("libdnf5"),
+	cmds:      []cmdDefeat{{sub: words("clean"), cache: "libdnf5"}},
+	offline:   words("-C --cacheonly"),
+}
+
+// bunTool is bun's installs from a frozen lockfile. Without one bun takes
+// a version the cache already holds when it is in the range, so the cache
+// would choose versions. --backend is skipped: with symlink, node_modules
+// would point into the cache.
+var bunTool = &tool{
+	names:     words("bun"),
+	valueOpts: words("--cache-dir --cwd --registry --omit --filter --linker --concurrent-scripts --network-concurrency -c --config"),
+	skip:      words("--backend --backend=symlink -v --version -h --help"),
+	uses: []use{
+		{sub: words("install"), needs: words("--frozen-lockfile"), caches: words("bun")},
+		{sub: words("i"), needs: words("--frozen-lockfile"), caches: words("bun")},
+		{sub: words("ci"), caches: words("bun")},
+	},
+}
+
+// sbtTool is sbt: every invocation may resolve.
+var sbtTool = &tool{
+	names:     words("sbt"),
+	valueOpts: words("-java-home --java-home -sbt-dir --sbt-dir -ivy --ivy -sbt-boot --sbt-boot -mem --mem -sbt-version --sbt-version -sbt-jar --sbt-jar -jvm-debug --jvm-debug"),
+	skip:      words("-h --help -V --version --numeric-version --script-version"),
+	uses:      []use{{always: true, caches: words("coursier")}},
 }
 
 // subUses returns one use per subcommand, each using the same caches.

@@ -36,6 +36,10 @@ func TestToolTable(t *testing.T) {
 			require.True(t, used[name], "no tool uses it")
 			require.Contains(t, []string{SharingShared, SharingLocked}, k.sharing)
 			last := k.rules[len(k.rules)-1]
+			if k.noDefault != "" {
+				require.False(t, last.home || last.fixed != "", "a kind without a default has no rule that always applies")
+				return
+			}
 			require.True(t, last.home || last.fixed != "", "the last rule must always apply")
 		})
 	}
@@ -49,6 +53,10 @@ func TestToolNamed(t *testing.T) {
 		{"pip", pipTool}, {"pip3", pipTool}, {"pip3.12", pipTool}, {"pipx", nil}, {"pip-compile", nil},
 		{"npm", npmTool}, {"npx", nil}, {"apt-get", aptTool}, {"apt", aptTool}, {"apt-cache", nil},
 		{"gradlew", gradlewTool}, {"mvnw", mvnwTool}, {"go", goTool}, {"gofmt", nil}, {"", nil},
+		{"bundle", bundlerTool}, {"bundler", bundlerTool}, {"gem", nil}, {"composer", composerTool},
+		{"dotnet", dotnetTool}, {"dnf", dnfTool}, {"yum", dnfTool}, {"dnf-3", dnfTool}, {"dnf5", dnf5Tool},
+		{"microdnf", nil}, {"zypper", nil}, {"conda", nil}, {"mamba", nil}, {"micromamba", nil},
+		{"bun", bunTool}, {"bunx", nil}, {"sbt", sbtTool}, {"sbtn", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Same(t, tc.want, toolNamed(tc.name))
