@@ -2,14 +2,21 @@ package frontend
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/exporter/containerimage/exptypes"
 	bkfrontend "github.com/moby/buildkit/frontend"
 	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
 
 	"github.com/org/optfrontend/llbopt"
 )
@@ -59,9 +66,15 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 	// config cost no time of their own.
 	checked := make(chan error, 1)
 	var adv *advice
+	var held *heldWarnings
+	var built *builtUser
 	switch {
 	case checking && req == "":
-		go func() { checked <- runChecks(ctx, c, passes) }()
+		// Their warnings wait for the build, so that they come in one
+		// order every time, after the stock builder's and the passes'.
+		held = &heldWarnings{Client: c}
+		built = &builtUser{done: make(chan struct{})}
+		go func() { checked <- runChecks(ctx, held, passes, built) }()
 	case checking:
 		if adv = newAdvice(ctx, c); adv != nil {
 			adv.keepOut(ctx, passes)
@@ -73,15 +86,23 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 	if req == "" && (opt.Slim || opt.Pin) {
 		extra, err := baseFixes(ctx, readDockerfile(ctx, c), opt.Slim, opt.Pin)
 		if err != nil {
-			<-checked
+			built.set(nil, err)
+			<-checked // its warnings are dropped with the build
 			return nil, err
 		}
 		oc.opts = extra
 	}
 	res, err := builder.Build(ctx, oc)
+	built.set(res, err)
 	// A check that fails the build fails it as it did when the checks ran
 	// first, whatever the build did meanwhile.
-	if cerr := <-checked; cerr != nil {
+	cerr := <-checked
+	if held != nil {
+		if werr := held.send(ctx); werr != nil && cerr == nil {
+			cerr = werr
+		}
+	}
+	if cerr != nil {
 		return nil, cerr
 	}
 	if err != nil {
@@ -102,13 +123,95 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 
 // runChecks reads the Dockerfile as the stock builder does and runs the
 // checks on it for a normal build; see advice.warn.
-func runChecks(ctx context.Context, c gwclient.Client, passes []llbopt.Pass) error {
+func runChecks(ctx context.Context, c gwclient.Client, passes []llbopt.Pass, built *builtUser) error {
 	adv := newAdvice(ctx, c)
 	if adv == nil {
 		return nil
 	}
+	// The user the target's base image runs as is asked only when no USER
+	// of the target's stages sets one: it is then the user of the image
+	// the build makes, which the build resolves anyway.
+	adv.opt.ImageUser = built.get
 	adv.keepOut(ctx, passes)
 	return adv.warn(ctx)
+}
+
+// builtUser is the user the image a build makes runs as, once the build
+// has made it.
+type builtUser struct {
+	done chan struct{}
+	user string
+	err  error
+}
+
+// set records the build's outcome; on a nil builtUser it does nothing.
+func (b *builtUser) set(res *gwclient.Result, err error) {
+	if b == nil {
+		return
+	}
+	defer close(b.done)
+	if err != nil {
+		b.err = fmt.Errorf("the build failed: %w", err)
+		return
+	}
+	configs := imageConfigs(res)
+	keys := slices.Sorted(maps.Keys(configs))
+	if len(keys) == 0 {
+		b.err = errors.New("the build made no image config")
+		return
+	}
+	var img dockerspec.DockerOCIImage
+	if err := json.Unmarshal(configs[keys[0]], &img); err != nil {
+		b.err = fmt.Errorf("reading the image config: %w", err)
+		return
+	}
+	b.user = img.Config.User
+}
+
+// get waits for the build and returns the user its image runs as.
+func (b *builtUser) get(ctx context.Context, _ string) (string, error) {
+	select {
+	case <-b.done:
+		return b.user, b.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// heldWarnings is a client whose warnings are kept until send, in the
+// order they were made.
+type heldWarnings struct {
+	gwclient.Client
+	mu    sync.Mutex
+	calls []heldWarning
+}
+
+type heldWarning struct {
+	dgst digest.Digest
+	msg  string
+	opts gwclient.WarnOpts
+}
+
+// Warn keeps the warning for send.
+func (h *heldWarnings) Warn(_ context.Context, dgst digest.Digest, msg string, opts gwclient.WarnOpts) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls = append(h.calls, heldWarning{dgst, msg, opts})
+	return nil
+}
+
+// send gives the kept warnings to the real client.
+func (h *heldWarnings) send(ctx context.Context) error {
+	h.mu.Lock()
+	calls := h.calls
+	h.calls = nil
+	h.mu.Unlock()
+	for _, w := range calls {
+		if err := h.Client.Warn(ctx, w.dgst, w.msg, w.opts); err != nil {
+			return fmt.Errorf("reporting the checks' findings: %w", err)
+		}
+	}
+	return nil
 }
 
 // imageConfigs copies the image configs of a result's metadata, as the
