@@ -1,6 +1,10 @@
 package llbopt
 
-import "github.com/moby/buildkit/solver/pb"
+import (
+	"strings"
+
+	"github.com/moby/buildkit/solver/pb"
+)
 
 // What the passes that read the build context (contextfilter, secretfilter,
 // manifestfirst) know of it: the main context's source ops and their first
@@ -45,4 +49,25 @@ func firstUser(g *Graph, sources []*Node) *Node {
 		}
 	}
 	return sources[0]
+}
+
+// copiesLocal tells whether a file op copies from a local source of the
+// client (the build context or a named local context): files that change
+// with the user's every edit.
+func copiesLocal(n *Node) bool {
+	f := n.Op.GetFile()
+	if f == nil {
+		return false
+	}
+	for _, a := range f.Actions {
+		c := a.GetCopy()
+		in := int(a.SecondaryInput)
+		if c == nil || in < 0 || in >= len(n.Inputs) || n.Inputs[in].Node == nil {
+			continue
+		}
+		if src := n.Inputs[in].Node.Op.GetSource(); src != nil && strings.HasPrefix(src.Identifier, "local://") {
+			return true
+		}
+	}
+	return false
 }

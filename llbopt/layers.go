@@ -65,3 +65,18 @@ func boundary(steps []step, j int, users map[Edge]int) string {
 	}
 	return ""
 }
+
+// makesOnlyDirs tells whether a file op only makes directories, as WORKDIR
+// does.
+func makesOnlyDirs(n *Node) bool {
+	f := n.Op.GetFile()
+	if f == nil || len(f.Actions) == 0 {
+		return false
+	}
+	for _, a := range f.Actions {
+		if a.GetMkdir() == nil {
+			return false
+		}
+	}
+	return true
+}

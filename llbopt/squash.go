@@ -3,6 +3,7 @@ package llbopt
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/solver/pb"
@@ -128,6 +129,32 @@ func (p Squash) wasteRuns(g *Graph, steps []step, fx []effects, start Edge, user
 				first = j
 			}
 		}
+		// A run that would start with a copy of the user's files starts
+		// after it: those files change with every edit, so the run and its
+		// helpers would run again on every source change, and what
+		// squashing saves there is at most the copy's own size, which
+		// COPY --chown/--chmod saves at no cost.
+		// Nor does a run start with a step that only makes directories
+		// (WORKDIR): it leaves nothing to waste.
+		var copies []int
+		for first >= 0 && (copiesLocal(steps[first].node) || makesOnlyDirs(steps[first].node)) {
+			if copiesLocal(steps[first].node) {
+				copies = append(copies, steps[first].loc.Start)
+			}
+			next := -1
+			for j := first + 1; j < k; j++ {
+				if anyOverlap(fx[j].writes, fx[k].removes) {
+					next = j
+					break
+				}
+			}
+			first = next
+		}
+		if len(copies) > 0 {
+			rep.Findings = append(rep.Findings, Finding{Node: steps[k].node, Message: fmt.Sprintf(
+				"left the copy at line %s its own layer: `%s` alters files it copied from the build context, which change with every edit, so squashing them would rewrite the whole copy on every source change; COPY --chown or --chmod makes them right in one layer",
+				joinLines(copies), strings.Join(fx[k].removers, "`, `"))})
+		}
 		switch {
 		case first >= 0:
 			runs = append(runs, run{first: first, last: k, why: fmt.Sprintf("`%s` alters files the steps before it made", strings.Join(fx[k].removers, "`, `"))})
@@ -137,6 +164,18 @@ func (p Squash) wasteRuns(g *Graph, steps []step, fx []effects, start Edge, user
 		}
 	}
 	return mergeRuns(runs)
+}
+
+// joinLines lists line numbers: "4", "4 and 6", "4, 6 and 9".
+func joinLines(lines []int) string {
+	var parts []string
+	for _, l := range lines {
+		parts = append(parts, strconv.Itoa(l))
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // stageRuns is every segment of the target stage's steps, for BUILDKIT_OPT_SQUASH.

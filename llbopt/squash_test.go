@@ -76,9 +76,25 @@ func TestSquashRuns(t *testing.T) {
 			dockerfile: "FROM debian\nCOPY . /app\nRUN rm -rf /var/lib/apt/lists/*\n",
 		},
 		{
-			name:       "chown after copy takes the copy, not the installs before it",
+			name:       "chown after a copy of the context leaves the copy its own layer",
 			dockerfile: "FROM ubuntu\nRUN apt-get update && apt-get install -y python3-pip\nCOPY requirements.txt .\nRUN pip3 install -r requirements.txt\nCOPY . /app\nRUN useradd -m app && chown -R app:app /app\n",
-			runs:       []string{"5-6"},
+			refusal:    "left the copy at line 5 its own layer",
+		},
+		{
+			name:       "the run starts after the copy of the context when a later step made files too",
+			dockerfile: "FROM debian\nRUN useradd -u 1000 app\nCOPY . /app\nRUN mkdir -p /data && echo a > /data/a\nRUN rm /data/a && chown -R app /app /data\n",
+			runs:       []string{"4-5"},
+			refusal:    "left the copy at line 3 its own layer",
+		},
+		{
+			name:       "a copy of the context inside a run stays in it",
+			dockerfile: "FROM debian\nRUN apt-get update\nCOPY . /src\nRUN apt-get install -y make && rm -rf /var/lib/apt/lists/*\n",
+			runs:       []string{"2-4"},
+		},
+		{
+			name:       "BUILDKIT_OPT_SQUASH-free: a COPY from another stage is not the user's files",
+			dockerfile: "FROM debian AS b\nRUN echo x > /x\nFROM debian\nCOPY --from=b /x /app/x\nRUN chown -R 1000 /app\n",
+			runs:       []string{"4-5"},
 		},
 		{
 			name:       "download removed after unpacking",
