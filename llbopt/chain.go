@@ -95,6 +95,31 @@ func mergedRun(n *Node, m *pb.MergeOp) *Node {
 	return upper.Node
 }
 
+// rootAction returns the action of a file op that reads the state its
+// output index out was made from: the action making out, followed through
+// earlier actions of the same op (a COPY of several sources is one op of
+// chained actions) down to one that reads one of the op's inputs or
+// scratch (Input < 0). False when the chain goes nowhere.
+func rootAction(n *Node, f *pb.FileOp, out int64) (int, bool) {
+	idx := -1
+	for i, a := range f.Actions {
+		if int64(a.Output) == out {
+			idx = i
+		}
+	}
+	for seen := 0; idx >= 0 && seen <= len(f.Actions); seen++ {
+		in := int(f.Actions[idx].Input)
+		if in < len(n.Inputs) {
+			return idx, true
+		}
+		idx = in - len(n.Inputs)
+		if idx >= len(f.Actions) {
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
 // opInput returns the state an exec's or a file op's output e was made
 // from.
 func opInput(e Edge) (Edge, bool) {
@@ -111,30 +136,14 @@ func opInput(e Edge) (Edge, bool) {
 			return n.Inputs[m.Input], true
 		}
 	case *pb.Op_File:
-		actions := op.File.Actions
-		idx := -1
-		for i, a := range actions {
-			if int64(a.Output) == e.Index {
-				idx = i
-			}
+		idx, ok := rootAction(n, op.File, e.Index)
+		if !ok {
+			return Edge{}, false
 		}
-		// Follow the action's input through earlier actions of the same op
-		// (a COPY of several sources is one op of chained actions) down to
-		// one of the op's inputs, or scratch.
-		for seen := 0; idx >= 0 && seen <= len(actions); seen++ {
-			in := int(actions[idx].Input)
-			switch {
-			case in < 0:
-				return Edge{}, true
-			case in < len(n.Inputs):
-				return n.Inputs[in], true
-			default:
-				idx = in - len(n.Inputs)
-				if idx >= len(actions) {
-					return Edge{}, false
-				}
-			}
+		if in := op.File.Actions[idx].Input; in >= 0 {
+			return n.Inputs[in], true
 		}
+		return Edge{}, true // scratch
 	}
 	return Edge{}, false
 }
@@ -239,30 +248,18 @@ func setRootInput(e Edge, prev Edge) bool {
 	case *pb.Op_Exec:
 		for _, m := range op.Exec.Mounts {
 			if int64(m.Output) == e.Index && m.Dest == pb.RootMount {
-				m.Input = int64(slotFor(n, m.Input, prev))
+				m.Input = slotFor(n, m.Input, prev)
 				return true
 			}
 		}
 	case *pb.Op_File:
-		actions := op.File.Actions
-		idx := -1
-		for i, a := range actions {
-			if int64(a.Output) == e.Index {
-				idx = i
-			}
+		idx, ok := rootAction(n, op.File, e.Index)
+		if !ok || op.File.Actions[idx].Input < 0 {
+			return false // scratch: the op has no slot to change
 		}
-		for seen := 0; idx >= 0 && seen <= len(actions); seen++ {
-			in := int(actions[idx].Input)
-			switch {
-			case in < 0:
-				return false // scratch: the op has no slot to change
-			case in < len(n.Inputs):
-				actions[idx].Input = int64(slotFor(n, int64(in), prev))
-				return true
-			default:
-				idx = in - len(n.Inputs)
-			}
-		}
+		a := op.File.Actions[idx]
+		a.Input = slotFor(n, a.Input, prev)
+		return true
 	}
 	return false
 }
