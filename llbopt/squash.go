@@ -3,6 +3,7 @@ package llbopt
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,39 +117,38 @@ func (p Squash) wasteRuns(g *Graph, steps []step, fx []effects, start Edge, user
 		if len(fx[k].removes) == 0 || steps[k].stage < 0 {
 			continue
 		}
-		first, blocked := -1, link
+		var made []int // the steps of k's segment that may have made what it alters, last first
+		blocked := link
 		for j := k - 1; j >= 0; j-- {
 			if why := boundary(steps, j, users); why != "" {
 				blocked = ""
-				if first < 0 && mayTouch(fx[:j+1], fx[k].removes) {
+				if len(made) == 0 && mayTouch(fx[:j+1], fx[k].removes) {
 					blocked = why
 				}
 				break
 			}
 			if anyOverlap(fx[j].writes, fx[k].removes) {
-				first = j
+				made = append(made, j)
 			}
 		}
-		// A run that would start with a copy of the user's files starts
-		// after it: those files change with every edit, so the run and its
+		// The run starts at the earliest of them, but not at a copy of the
+		// user's files: those change with every edit, so the run and its
 		// helpers would run again on every source change, and what
 		// squashing saves there is at most the copy's own size, which
-		// COPY --chown/--chmod saves at no cost.
-		// Nor does a run start with a step that only makes directories
-		// (WORKDIR): it leaves nothing to waste.
+		// COPY --chown/--chmod saves at no cost. Nor at a step that only
+		// makes directories (WORKDIR): it leaves nothing to waste.
+		first := -1
 		var copies []int
-		for first >= 0 && (copiesLocal(steps[first].node) || makesOnlyDirs(steps[first].node)) {
-			if copiesLocal(steps[first].node) {
-				copies = append(copies, steps[first].loc.Start)
+		for _, j := range slices.Backward(made) {
+			switch n := steps[j].node; {
+			case copiesLocal(n):
+				copies = append(copies, steps[j].loc.Start)
+				continue
+			case makesOnlyDirs(n):
+				continue
 			}
-			next := -1
-			for j := first + 1; j < k; j++ {
-				if anyOverlap(fx[j].writes, fx[k].removes) {
-					next = j
-					break
-				}
-			}
-			first = next
+			first = j
+			break
 		}
 		if len(copies) > 0 {
 			rep.Findings = append(rep.Findings, Finding{Node: steps[k].node, Message: fmt.Sprintf(
