@@ -143,6 +143,15 @@ func (p BuildTools) Apply(ctx context.Context, g *Graph) (Report, error) {
 				" in the image: whether the image works without them is checked by running it in the build, and nothing runs here"})
 			return rep, nil
 		}
+		// The check and the image read the layers of the install and
+		// of every later step through diffs; those steps get cache
+		// records of their own first (fork.go), kept whatever the
+		// check says so that they run once.
+		if !fork(s, p.Caps) {
+			rep.Findings = append(rep.Findings, Finding{Node: s.node, Message: "kept " + strings.Join(pkgs, ", ") +
+				" in the image: the install's op cannot be given a cache key of its own, which reading its layer without harming other builds on this builder needs (docs/buildkit-diff-chain.md)"})
+			return rep, nil
+		}
 		pruned := p.prune(g, steps, i)
 		verdict, err := p.check(ctx, g, s, pruned, top)
 		if err != nil {

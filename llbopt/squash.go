@@ -90,6 +90,20 @@ func (p Squash) Apply(_ context.Context, g *Graph) (Report, error) {
 		}
 		return rep, nil
 	}
+	// The helper reads each run's layers through diffs of its steps; the
+	// steps get cache records of their own first (fork.go).
+	kept := runs[:0]
+	for _, r := range runs {
+		if fork(steps[r.first], p.Caps) {
+			kept = append(kept, r)
+			continue
+		}
+		rep.Findings = append(rep.Findings, Finding{Node: steps[r.last].node, Message: fmt.Sprintf(
+			"did not squash %s: the first step's op cannot be given a cache key of its own, which reading its layer without harming other builds on this builder needs (docs/buildkit-diff-chain.md); the layers are as the Dockerfile makes them", span(steps, r))})
+	}
+	if runs = kept; len(runs) == 0 {
+		return rep, nil
+	}
 	img, err := p.rewrite(g, steps, runs, top, helper)
 	if err != nil {
 		return rep, err

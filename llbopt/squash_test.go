@@ -261,6 +261,7 @@ func TestSquashExportsNoDiffOfAStockStep(t *testing.T) {
 			for _, n := range g.Nodes() {
 				stock[n] = true
 			}
+			stockOps := stockDigests(g)
 			rep, err := Squash{All: tc.all, Caps: dftest.AllCaps(), Helper: "org/optfrontend"}.Apply(context.Background(), g)
 			require.NoError(t, err)
 			require.NoError(t, g.Validate())
@@ -269,8 +270,41 @@ func TestSquashExportsNoDiffOfAStockStep(t *testing.T) {
 				upper := d.Inputs[d.Op.GetDiff().Upper.Input].Node
 				require.False(t, stock[upper], "the image exports a diff of the Dockerfile's step %v", upper.Op)
 			}
+			requireNoDiffOfStockOp(t, g, stockOps)
 		})
 	}
+}
+
+// stockDigests returns the digests of a graph's ops as the Dockerfile
+// made them.
+func stockDigests(g *Graph) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range g.Nodes() {
+		out[string(n.Digest())] = true
+	}
+	return out
+}
+
+// requireNoDiffOfStockOp fails when any diff of g, exported or only read by
+// a helper, has for its upper an op with a digest of the Dockerfile's own
+// graph: once BuildKit computes that diff's blobs (the history record's
+// provenance does for every vertex) its record takes the chain of the
+// stock step's image (fork.go).
+func requireNoDiffOfStockOp(t *testing.T, g *Graph, stock map[string]bool) {
+	t.Helper()
+	_, err := g.Encode()
+	require.NoError(t, err)
+	diffs := 0
+	for _, n := range g.Nodes() {
+		d := n.Op.GetDiff()
+		if d == nil || d.Upper == nil || d.Upper.Input < 0 {
+			continue
+		}
+		diffs++
+		upper := n.Inputs[d.Upper.Input].Node
+		require.False(t, stock[string(upper.Digest())], "a diff reads the layer of the Dockerfile's own op %v", upper.Op)
+	}
+	require.NotZero(t, diffs, "the case must read some layer through a diff")
 }
 
 // exportedDiffs returns the diffs among the layers of the image e: through

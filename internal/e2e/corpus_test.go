@@ -223,11 +223,11 @@ func (c corpusCase) check(t *testing.T) string {
 	// stock's image then runs on: it must still run as it did. BuildKit
 	// v0.34.2 may hand a later pull of stock's image the one-layer
 	// snapshot of a diff of one step (docs/buildkit-diff-chain.md, shown
-	// every run by TestBuildKitDiffTakesTheUpperChain): the buildtools fix
-	// exports such diffs, and squash's helper reads them for the steps of
-	// its run (the steps after the run no longer are: see
-	// TestSquashLeavesStockImagePullable). That failure is logged as the
-	// known defect; any other is this case's.
+	// every run by TestBuildKitDiffTakesTheUpperChain). The passes now
+	// diff only forked ops (llbopt/fork.go; guarded with fresh steps by
+	// TestSquashLeavesStockImagePullable), but the test bed's builder
+	// keeps records made before, for these very steps: that failure is
+	// logged as the known defect; any other is this case's.
 	if strings.Contains(optOut, "optfrontend squash: exported") || strings.Contains(optOut, "optfrontend buildtools: left") {
 		if out, err := runIn(t, stockRef, c.Run, true); err != nil {
 			if strings.Contains(out, diffChainSymptom) {
