@@ -9,14 +9,18 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 )
 
-// configFiles are the configuration files pip, npm and go read at fixed
-// places, whatever directory they run in: if the copy of the source
-// brings one, the install reads it, and a copy of the manifests alone
-// does not.
-var configFiles = []string{"/etc/pip.conf", "/etc/xdg/pip/pip.conf", "/usr/local/pip.conf", "/etc/npmrc", "/usr/local/etc/npmrc", "/usr/local/go/go.env"}
+// configFiles are the configuration files the installs manifest knows
+// read at fixed places, whatever directory they run in: if the copy of the
+// source brings one, the install reads it, and a copy of the manifests
+// alone does not. pip (also under pipenv, poetry and uv's pip interface),
+// npm (also under pnpm and yarn), go, uv.
+var configFiles = []string{"/etc/pip.conf", "/etc/xdg/pip/pip.conf", "/usr/local/pip.conf", "/etc/npmrc", "/usr/local/etc/npmrc", "/usr/local/go/go.env",
+	"/etc/uv/uv.toml", "/etc/xdg/uv/uv.toml"}
 
-// homeConfigFiles are the same, relative to the user's home.
-var homeConfigFiles = []string{".config/pip/pip.conf", ".pip/pip.conf", ".npmrc", ".config/go/env"}
+// homeConfigFiles are the same, relative to the user's home: pip, npm, go,
+// poetry, uv, pnpm and yarn's own.
+var homeConfigFiles = []string{".config/pip/pip.conf", ".pip/pip.conf", ".npmrc", ".config/go/env",
+	".config/pypoetry/config.toml", ".config/uv/uv.toml", ".config/pnpm/rc", ".yarnrc"}
 
 // envReads says why the step's environment may make the install read a
 // file the copy of the source brings, "" when it cannot: a variable whose

@@ -221,7 +221,8 @@ func TestManifestFirstRefuses(t *testing.T) {
 		{"npmrc with a local cafile", "npm ci", with(pkg, ".npmrc", "cafile=certs/ca.pem\n"), "sets cafile"},
 		{"go workspace", "go mod download", map[string]string{"go.mod": "module x\n", "go.work": "go 1.22\n"}, "go.work"},
 		{"go local replace", "go mod download", map[string]string{"go.mod": "module x\n\nreplace example.com/lib => ./lib\n"}, "a directory of the project"},
-		{"yarn", "yarn install --frozen-lockfile", map[string]string{"package.json": "{}"}, "does not read the manifests of yet"},
+		{"yarn berry", "yarn install --frozen-lockfile", map[string]string{"package.json": "{}", ".yarnrc.yml": "nodeLinker: node-modules\n"}, "Yarn 2+ reads .yarn/"},
+		{"bundler", "bundle install", map[string]string{"Gemfile": ""}, "does not read the manifests of yet"},
 		{"cargo fetch", "cargo fetch", map[string]string{"Cargo.toml": ""}, "crate's own sources"},
 		{"maven", "mvn dependency:go-offline", map[string]string{"pom.xml": ""}, "build plugins"},
 	} {
@@ -410,7 +411,7 @@ func TestManifestFirstReportsWhatItDid(t *testing.T) {
 		{"an excluded requirements file", "WORKDIR /app\nCOPY --exclude=requirements.txt . .\nRUN pip install -r requirements.txt\n", map[string]string{"requirements.txt": flaskApp}, false, "leaves out requirements.txt (--exclude)", "installs from"},
 		{"no manifest read", "WORKDIR /app\nCOPY . .\nRUN pip install gunicorn==22.0.0\n", map[string]string{"app.py": ""}, true, "runs before the copy of the source, of which it reads no file", "installs from"},
 		{"pnpm build", "WORKDIR /app\nCOPY . .\nRUN pnpm build\n", pkg, false, "", ""},
-		{"pnpm install and build", "WORKDIR /app\nCOPY . .\nRUN pnpm install && pnpm build\n", pkg, false, "`pnpm install` is an install", "`pnpm build` is"},
+		{"pnpm install and build", "WORKDIR /app\nCOPY . .\nRUN pnpm install && pnpm build\n", pkg, false, "`pnpm build` is not a dependency install", "`pnpm build` is an install"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, rep := manifestFirst(t, "FROM node:22-slim\n"+tc.dockerfile, mapFS(tc.files), dftest.AllCaps())

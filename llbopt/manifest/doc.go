@@ -1,6 +1,8 @@
 // Package manifest tells what a dependency install reads of the project it
-// runs in: the manifests (requirements files, package.json and its lock,
-// go.mod) and nothing else, or why it may read more.
+// runs in: the manifests (requirements files; package.json with npm's,
+// pnpm's or Yarn 1's lock and settings; go.mod; pyproject.toml with
+// poetry's or uv's lock and settings; a Pipfile and its lock) and nothing
+// else, or why it may read more.
 //
 // An install that reads only its manifests gives the same result whether
 // the rest of the source is there or not, which is what lets a pass run it

@@ -31,6 +31,16 @@ func (inst Install) Inspect(name string, data []byte) ([]string, error) {
 		return nil, npmrc(name, data)
 	case inst.Tool == "go" && base == "go.mod":
 		return nil, goMod(name, data)
+	case inst.Tool == "pnpm":
+		return nil, inst.pnpmFile(name, base, data)
+	case inst.Tool == "yarn":
+		return nil, inst.yarnFile(name, base, data)
+	case inst.Tool == "poetry":
+		return nil, inst.poetryFile(name, base, data)
+	case inst.Tool == "uv":
+		return nil, inst.uvFile(name, base, data)
+	case inst.Tool == "pipenv":
+		return nil, inst.pipenvFile(name, base, data)
 	}
 	return nil, nil
 }
@@ -162,11 +172,24 @@ func requirementLine(name, spec string) error {
 var installScripts = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare", "dependencies"}
 
 // localSpec tells whether a dependency's version names something in the
-// project rather than on a registry or a remote.
+// project rather than on a registry or a remote: a path, a file:, link:,
+// portal: or workspace: spec, Yarn's patch: (a patch file) and exec: (a
+// script), a git repository by file: URL, or a tarball by file name (npm
+// reads vendor/x.tgz as a path).
 func localSpec(v string) bool {
-	for _, p := range []string{"file:", "link:", "portal:", "./", "../", "/", "~/"} {
+	for _, p := range []string{"file:", "link:", "portal:", "workspace:", "patch:", "exec:", "./", "../", "/", "~/"} {
 		if strings.HasPrefix(v, p) {
 			return true
+		}
+	}
+	if strings.Contains(v, "file:") {
+		return true
+	}
+	if !strings.Contains(v, "://") {
+		for _, ext := range []string{".tgz", ".tar.gz", ".tar"} {
+			if strings.HasSuffix(strings.ToLower(v), ext) {
+				return true
+			}
 		}
 	}
 	return v == "." || v == ".."
@@ -185,7 +208,7 @@ func (inst Install) packageJSON(name string, data []byte) error {
 	if !inst.IgnoreScripts {
 		for _, s := range installScripts {
 			if _, ok := pkg.Scripts[s]; ok {
-				return refuseFile(name, "has a %q script, which npm runs in the project and which may read any file", s)
+				return refuseFile(name, "has a %q script, which %s runs in the project and which may read any file", s, inst.Tool)
 			}
 		}
 	}

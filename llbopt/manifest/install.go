@@ -13,7 +13,8 @@ import (
 // Install is one dependency-install command and what it reads of the
 // directory it runs in. Paths are relative to that directory.
 type Install struct {
-	// Tool is the manifest format: "pip", "npm" or "go".
+	// Tool is the package manager, which fixes the manifest formats: "pip",
+	// "npm", "pnpm", "yarn" (Yarn 1), "go", "poetry", "uv" or "pipenv".
 	Tool string
 	// Manifests are the files the install reads, which must exist.
 	Manifests []string
@@ -22,14 +23,23 @@ type Install struct {
 	IfPresent []string
 	// MustBeAbsent are paths whose presence makes the install read more
 	// than its manifests (an installed node_modules that npm install
-	// updates, a go.work, a binding.gyp npm would compile).
+	// updates, a go.work, a binding.gyp npm would compile, a .venv poetry
+	// would install into).
 	MustBeAbsent []string
 	// Replaces are directories the install removes and makes anew, which
 	// a copy of the source after it must not bring back.
 	Replaces []string
 	// IgnoreScripts is set when the install runs none of the project's own
-	// scripts (npm --ignore-scripts).
+	// scripts (npm, pnpm or yarn --ignore-scripts).
 	IgnoreScripts bool
+
+	// dir is the directory the install runs in, where the copy of the
+	// source lands: an absolute path a manifest names under it is a path
+	// in the project.
+	dir string
+	// frozen is set when uv takes uv.lock as it is (--frozen), without
+	// reading the project's metadata to check it.
+	frozen bool
 }
 
 // Refusal is why a recognised install may read more than its manifests.
@@ -71,6 +81,16 @@ func Recognize(c pkgcache.Command) (inst Install, ok bool, err error) {
 		return npmInstall(c, args, known)
 	case name == "go":
 		return goModDownload(c, args, known)
+	case name == "pnpm":
+		return pnpmInstall(c, args, known)
+	case name == "yarn":
+		return yarnInstall(c, args, known)
+	case name == "poetry":
+		return poetryInstall(c, args, known)
+	case name == "uv":
+		return uvSync(c, args, known)
+	case name == "pipenv":
+		return pipenvInstall(c, args, known)
 	case otherInstall(name, args, known):
 		return Install{}, true, refuse(c, "is an install this pass does not read the manifests of yet")
 	case name == "cargo" && firstOperand(args, known) == "fetch":
@@ -85,29 +105,20 @@ func Recognize(c pkgcache.Command) (inst Install, ok bool, err error) {
 
 // otherInstalls are the subcommands that install a project's dependencies
 // for the package managers this package does not read the manifests of;
-// "" is the command alone (yarn, bundle).
+// "" is the command alone (bundle).
 var otherInstalls = map[string][]string{
-	"yarn":     {"", "install"},
-	"pnpm":     {"install", "i", "fetch"},
-	"poetry":   {"install", "sync"},
-	"uv":       {"sync"},
-	"pipenv":   {"install", "sync"},
 	"bundle":   {"", "install"},
 	"composer": {"install"},
 }
 
 // otherInstall tells whether a command is one of those installs, and not
-// another of the tool's commands (pnpm build, yarn test, poetry run).
+// another of the tool's commands (bundle exec, composer dump-autoload).
 func otherInstall(name string, args []string, known []bool) bool {
 	subs, ok := otherInstalls[name]
 	if !ok {
 		return false
 	}
-	sub := firstOperand(args, known)
-	if name == "uv" && sub == "pip" && len(args) > 1 && slices.Contains(args, "install") {
-		return true
-	}
-	return slices.Contains(subs, sub)
+	return slices.Contains(subs, firstOperand(args, known))
 }
 
 var (

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -46,10 +47,88 @@ func TestRecognize(t *testing.T) {
 		{script: "npm install lodash", ok: true, refusal: "by name"},
 		{script: "npm i --frobnicate", ok: true, refusal: "does not know"},
 		{script: "go mod download -modfile=other.mod", ok: true, refusal: "does not know"},
-		{script: "yarn install", ok: true, refusal: "does not read the manifests"},
+		{script: "bundle install", ok: true, refusal: "does not read the manifests"},
 		{script: "cargo fetch", ok: true, refusal: "crate's own sources"},
-		{script: "pnpm install --frozen-lockfile", ok: true, refusal: "does not read the manifests"},
 		{script: "uv pip install -r requirements.txt", ok: true, refusal: "does not read the manifests"},
+
+		{script: "pnpm install", ok: true, tool: "pnpm", manifests: []string{"package.json"}},
+		{script: "pnpm i --frozen-lockfile --prod", ok: true, tool: "pnpm", manifests: []string{"package.json"}},
+		{script: "pnpm install --reporter=append-only --store-dir /pnpm/store --ignore-scripts", ok: true, tool: "pnpm", manifests: []string{"package.json"}},
+		{script: "pnpm --silent install --prefer-offline --network-concurrency 4", ok: true, tool: "pnpm", manifests: []string{"package.json"}},
+		{script: "pnpm install --frobnicate", ok: true, refusal: "does not know"},
+		{script: "pnpm install --filter web", ok: true, refusal: "does not know"},
+		{script: "pnpm install --frozen-lockfile=false", ok: true, refusal: "does not know"},
+		{script: "pnpm install lodash", ok: true, refusal: "by name"},
+		{script: "pnpm i --store-dir .pnpm-store", ok: true, refusal: "a path in the project"},
+		{script: "pnpm i --store-dir /app/.pnpm-store", ok: true, refusal: "a path in the project"},
+		{script: "pnpm install --reporter $REPORTER", ok: true, refusal: "known only when the build runs"},
+		{script: "pnpm install $PNPM_FLAGS", ok: true, refusal: "known only when the build runs"},
+		{script: "pnpm fetch --prod", ok: true, refusal: "does not read the manifests"},
+		{script: "pnpm $CMD"},
+		{script: "pnpm add lodash"},
+
+		{script: "yarn", ok: true, tool: "yarn", manifests: []string{"package.json"}},
+		{script: "yarn install", ok: true, tool: "yarn", manifests: []string{"package.json"}},
+		{script: "yarn install --frozen-lockfile --production", ok: true, tool: "yarn", manifests: []string{"package.json"}},
+		{script: "yarn --frozen-lockfile --network-timeout 600000 --cache-folder /tmp/yarn", ok: true, tool: "yarn", manifests: []string{"package.json"}},
+		{script: "yarn install --production=true --ignore-scripts --non-interactive --silent", ok: true, tool: "yarn", manifests: []string{"package.json"}},
+		{script: "yarn install --modules-folder /opt/node_modules", ok: true, refusal: "does not know"},
+		{script: "yarn install --check-files", ok: true, refusal: "does not know"},
+		{script: "yarn install --cache-folder .yarn-cache", ok: true, refusal: "a path in the project"},
+		{script: "yarn install express", ok: true, refusal: "by name"},
+		{script: "yarn install --network-timeout $TIMEOUT", ok: true, refusal: "known only when the build runs"},
+		{script: "yarn add express"},
+		{script: "yarn --version"},
+		{script: "yarn $CMD"},
+
+		{script: "poetry install --no-root", ok: true, tool: "poetry", manifests: []string{"pyproject.toml"}},
+		{script: "poetry install --no-root --only main --no-interaction --no-ansi", ok: true, tool: "poetry", manifests: []string{"pyproject.toml"}},
+		{script: "poetry sync --no-root --without dev,test -E pdf", ok: true, tool: "poetry", manifests: []string{"pyproject.toml"}},
+		{script: "poetry -n install --no-root --with=docs --compile -vv", ok: true, tool: "poetry", manifests: []string{"pyproject.toml"}},
+		{script: "poetry install", ok: true, refusal: "installs the project itself"},
+		{script: "poetry install --only main", ok: true, refusal: "installs the project itself"},
+		{script: "poetry install --only-root", ok: true, refusal: "only the project itself"},
+		{script: "poetry install --no-root --frobnicate", ok: true, refusal: "does not know"},
+		{script: "poetry install --no-root -C services/api", ok: true, refusal: "does not know"},
+		{script: "poetry install requests --no-root", ok: true, refusal: "does not know (requests)"},
+		{script: "poetry install --no-root --with $GROUPS", ok: true, refusal: "known only when the build runs"},
+		{script: "poetry add requests"},
+		{script: "poetry lock"},
+
+		{script: "uv sync --frozen --no-install-project", ok: true, tool: "uv", manifests: []string{"pyproject.toml"}},
+		{script: "uv sync --locked --no-install-project --no-dev", ok: true, tool: "uv", manifests: []string{"pyproject.toml"}},
+		{script: "uv --no-cache sync --frozen --no-install-workspace --group=prod --compile-bytecode --link-mode copy", ok: true, tool: "uv", manifests: []string{"pyproject.toml"}},
+		{script: "uv sync --frozen --no-install-project --python 3.12 --cache-dir /root/.cache/uv", ok: true, tool: "uv", manifests: []string{"pyproject.toml"}},
+		{script: "UV_FROZEN=1 uv sync --no-install-project", ok: true, tool: "uv", manifests: []string{"pyproject.toml"}},
+		{script: "uv sync --no-install-project", ok: true, refusal: "--frozen or --locked"},
+		{script: "UV_FROZEN=0 uv sync --no-install-project", ok: true, refusal: "--frozen or --locked"},
+		{script: "uv sync --frozen", ok: true, refusal: "installs the project itself"},
+		{script: "uv sync", ok: true, refusal: "installs the project itself"},
+		{script: "uv sync --locked --no-install-project --package api", ok: true, refusal: "does not know"},
+		{script: "uv sync --locked --no-install-project requests", ok: true, refusal: "does not know (requests)"},
+		{script: "uv sync --frozen --no-install-project --python .venv/bin/python", ok: true, refusal: "a path in the project"},
+		{script: "uv sync --frozen --no-install-project --cache-dir .uv-cache", ok: true, refusal: "a path in the project"},
+		{script: "uv sync --frozen --no-install-project --extra $EXTRA", ok: true, refusal: "known only when the build runs"},
+		{script: "UV_PROJECT=/srv/api uv sync --frozen --no-install-project", ok: true, refusal: "UV_PROJECT=/srv/api"},
+		{script: "uv add requests"},
+		{script: "uv run python app.py"},
+		{script: "uv lock"},
+
+		{script: "pipenv install --deploy", ok: true, tool: "pipenv", manifests: []string{"Pipfile", "Pipfile.lock"}},
+		{script: "pipenv install --system --deploy --ignore-pipfile", ok: true, tool: "pipenv", manifests: []string{"Pipfile", "Pipfile.lock"}},
+		{script: "pipenv sync --dev", ok: true, tool: "pipenv", manifests: []string{"Pipfile", "Pipfile.lock"}},
+		{script: "pipenv install --deploy --python 3.12 --clear", ok: true, tool: "pipenv", manifests: []string{"Pipfile", "Pipfile.lock"}},
+		{script: "pipenv install", ok: true, refusal: "may lock anew"},
+		{script: "pipenv install --dev", ok: true, refusal: "may lock anew"},
+		{script: "pipenv install requests", ok: true, refusal: "by name"},
+		{script: "pipenv install --deploy --skip-lock", ok: true, refusal: "does not know"},
+		{script: "pipenv install --deploy -e .", ok: true, refusal: "does not know"},
+		{script: "pipenv install --deploy --categories $CATS", ok: true, refusal: "known only when the build runs"},
+		{script: "pipenv sync --python ./venv/bin/python", ok: true, refusal: "a path in the project"},
+		{script: "PIPENV_PIPFILE=/app/deploy/Pipfile pipenv sync", ok: true, refusal: "PIPENV_PIPFILE"},
+		{script: "pipenv run python app.py"},
+		{script: "pipenv lock"},
+
 		{script: "mvn -B dependency:go-offline", ok: true, refusal: "build plugins"},
 		{script: "pnpm build"},
 		{script: "pnpm run build"},
@@ -160,6 +239,36 @@ func FuzzRequirements(f *testing.F) {
 		for _, ref := range refs {
 			require.NotEmpty(t, ref)
 			require.NotEqual(t, byte('/'), ref[0], "an absolute path: %q", ref)
+		}
+	})
+}
+
+// FuzzRecognizeTools feeds the command lines of pnpm, yarn, poetry, uv and
+// pipenv arbitrary arguments (those starting with $ known only when the
+// build runs): Recognize never panics, an install it accepts names its
+// tool and manifests, and a refusal is a *Refusal naming the command.
+func FuzzRecognizeTools(f *testing.F) {
+	for i, s := range []string{"install --frozen-lockfile --store-dir /s", "--production true", "install --no-root -E", "sync --frozen --no-install-project -p", "install --deploy $X", "pip install x", "--cache-folder", "i lodash --reporter="} {
+		f.Add(uint8(i), s)
+	}
+	tools := []string{"pnpm", "yarn", "poetry", "uv", "pipenv"}
+	f.Fuzz(func(t *testing.T, tool uint8, line string) {
+		c := pkgcache.Command{Name: tools[int(tool)%len(tools)], Cwd: "/app", Text: line}
+		for _, w := range strings.Fields(line) {
+			c.Args = append(c.Args, w)
+			c.Known = append(c.Known, !strings.HasPrefix(w, "$"))
+		}
+		inst, ok, err := Recognize(c)
+		if err != nil {
+			r, isRefusal := err.(*Refusal)
+			require.True(t, isRefusal, "%T: %v", err, err)
+			require.True(t, ok)
+			require.Equal(t, line, r.Command)
+			return
+		}
+		if ok {
+			require.Equal(t, c.Name, inst.Tool)
+			require.NotEmpty(t, inst.Manifests)
 		}
 	})
 }
