@@ -100,9 +100,13 @@ func (p CacheMount) rewrite(ctx context.Context, g *Graph, n *Node, exec *pb.Exe
 		if err := addCacheMount(ctx, g, n, exec, c, p.Namespace); err != nil {
 			return nil, err
 		}
-		out = append(out, Finding{Node: n, Changed: true, Message: fmt.Sprintf(
-			"cache mount for %s at %s (sharing=%s), used by `%s`", c.Tool, c.Dir, c.Sharing, c.Command),
-			Allows: []Allow{{Path: c.Dir, Parents: true}}})
+		msg := fmt.Sprintf("cache mount for %s at %s (sharing=%s), used by `%s`", c.Tool, c.Dir, c.Sharing, c.Command)
+		if c.Links {
+			// The verify mode's allowance for c.Dir explains these links
+			// (fstree.Allowance).
+			msg += fmt.Sprintf("; the files %s links from there into the image are copies now, no longer hard links of each other", c.Tool)
+		}
+		out = append(out, Finding{Node: n, Changed: true, Message: msg, Allows: []Allow{{Path: c.Dir, Parents: true}}})
 	}
 	exec.Meta.Args, exec.Meta.Env = fixed.Args, fixed.Env
 	for _, d := range defeats {

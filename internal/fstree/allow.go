@@ -25,6 +25,13 @@ import (
 // a change whose mount point BuildKit made and removed again (see
 // Parents).
 //
+// A Pattern that is not MissingOnly or ContentOnly also explains a path
+// whose hard links differ when stock linked it with a path the pattern
+// matches: a cache mount takes that shared file (a package store's) out of
+// the image, and the tool, unable to link across filesystems, copies it
+// instead, so the paths that were links of it become files of their own
+// with the same content (pnpm's node_modules, uv's environments).
+//
 // A Package explains the dpkg database that the package's removal
 // changes (see Expand) and, once Expand has read its file list from
 // stock's tree, each listed path that the optimized image lacks.
@@ -180,6 +187,8 @@ func (r rule) explains(d Difference) bool {
 		return false
 	case r.a.ContentOnly && d.What != WhatContent:
 		return false
+	case d.What == WhatHardLink && r.pattern != nil && slices.ContainsFunc(d.stockGroup, r.matches):
+		return true
 	case r.pattern != nil && r.matches(d.Path):
 		return true
 	}

@@ -113,3 +113,46 @@ func TestCacheMountTarget(t *testing.T) {
 	require.Equal(t, []string{"/root/.cache/pip mode 0700 | 0755", "/root/.cache/pip/wheel missing file | "}, showDiffs(r.FirstExplained))
 	require.Equal(t, 0, r.Unexplained)
 }
+
+// TestCacheMountLinks compares a stock tree where a package store (pnpm's)
+// in the image and the project's node_modules share inodes with one where
+// the store is a cache mount and the tool copied the files instead: the
+// store's pattern explains the links gone from node_modules, and nothing
+// explains links that never involved the store, nor a change of content.
+func TestCacheMountLinks(t *testing.T) {
+	store := "/root/.local/share/pnpm/store"
+	allow := []Allowance{{Pattern: store, Parents: true, Pass: "cachemount", Line: 6, Reason: "cache mount"}}
+	stock := treeOf(t, []hdr{dir("app"), dir("app/nm"), dir("app/nm/a"), dir("app/nm/b"),
+		reg("app/nm/a/LICENSE", "MIT"), hard("app/nm/b/LICENSE", "app/nm/a/LICENSE"),
+		reg("app/x", "x"), hard("app/y", "app/x"),
+		dir("root"), dir("root/.local"), dir("root/.local/share"), dir("root/.local/share/pnpm"), dir("root/.local/share/pnpm/store"),
+		hard("root/.local/share/pnpm/store/f1", "app/nm/a/LICENSE")})
+	for _, tc := range []struct {
+		name        string
+		optimized   *Tree
+		unexplained []string
+	}{
+		{"copies of the store's file", treeOf(t, []hdr{dir("app"), dir("app/nm"), dir("app/nm/a"), dir("app/nm/b"),
+			reg("app/nm/a/LICENSE", "MIT"), reg("app/nm/b/LICENSE", "MIT"), reg("app/x", "x"), hard("app/y", "app/x"),
+			dir("root"), dir("root/.local"), dir("root/.local/share"), dir("root/.local/share/pnpm"), dir("root/.local/share/pnpm/store")}), []string{}},
+		{"a link that never involved the store", treeOf(t, []hdr{dir("app"), dir("app/nm"), dir("app/nm/a"), dir("app/nm/b"),
+			reg("app/nm/a/LICENSE", "MIT"), reg("app/nm/b/LICENSE", "MIT"), reg("app/x", "x"), reg("app/y", "x"),
+			dir("root"), dir("root/.local"), dir("root/.local/share"), dir("root/.local/share/pnpm"), dir("root/.local/share/pnpm/store")}),
+			[]string{"/app/x hardlink", "/app/y hardlink"}},
+		{"other content", treeOf(t, []hdr{dir("app"), dir("app/nm"), dir("app/nm/a"), dir("app/nm/b"),
+			reg("app/nm/a/LICENSE", "MIT"), reg("app/nm/b/LICENSE", "GPL"), reg("app/x", "x"), hard("app/y", "app/x"),
+			dir("root"), dir("root/.local"), dir("root/.local/share"), dir("root/.local/share/pnpm"), dir("root/.local/share/pnpm/store")}),
+			[]string{"/app/nm/b/LICENSE content"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Compare(stock, tc.optimized, allow)
+			require.NoError(t, err)
+			got := []string{}
+			for _, d := range r.FirstUnexplained {
+				got = append(got, d.Path+" "+d.What)
+			}
+			require.Equal(t, tc.unexplained, got)
+			require.Equal(t, len(tc.unexplained), r.Unexplained)
+		})
+	}
+}

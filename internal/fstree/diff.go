@@ -34,6 +34,12 @@ type Difference struct {
 	// Allowance is what explains the difference (set by Explain), nil if
 	// nothing does.
 	Allowance *Allowance `json:"allowance,omitempty"`
+
+	// stockGroup is, for WhatHardLink, every path of stock's tree that
+	// shares the path's inode, those the optimized tree lacks included:
+	// a cache mount that takes the shared file out of the image explains
+	// the paths left linked no more (see Allowance).
+	stockGroup []string
 }
 
 // String shows the difference on one line.
@@ -59,6 +65,7 @@ func (d Difference) String() string {
 // remain.
 func Diff(stock, optimized *Tree) []Difference {
 	sLinks, oLinks := commonLinks(stock, optimized), commonLinks(optimized, stock)
+	sGroups := linkGroups(stock)
 	var out []Difference
 	s, o := stock.entries, optimized.entries
 	for len(s) > 0 || len(o) > 0 {
@@ -70,7 +77,13 @@ func Diff(stock, optimized *Tree) []Difference {
 			out = append(out, Difference{Path: o[0].Path, What: WhatAdded, Optimized: string(o[0].Type)})
 			o = o[1:]
 		default:
-			out = append(out, compareEntries(s[0], o[0], sLinks[s[0].Path], oLinks[o[0].Path])...)
+			ds := compareEntries(s[0], o[0], sLinks[s[0].Path], oLinks[o[0].Path])
+			for i := range ds {
+				if ds[i].What == WhatHardLink {
+					ds[i].stockGroup = sGroups[s[0].HardLink]
+				}
+			}
+			out = append(out, ds...)
 			s, o = s[1:], o[1:]
 		}
 	}
@@ -121,6 +134,17 @@ func describeLink(first string) string {
 // commonLinks maps each path of t that shares its inode with another path
 // that other also has to the first such path: t's link groups cut down
 // to the paths both trees have.
+// linkGroups returns a tree's hard-link groups by their first path.
+func linkGroups(t *Tree) map[string][]string {
+	groups := map[string][]string{}
+	for _, e := range t.entries {
+		if e.HardLink != "" {
+			groups[e.HardLink] = append(groups[e.HardLink], e.Path)
+		}
+	}
+	return groups
+}
+
 func commonLinks(t, other *Tree) map[string]string {
 	groups := map[string][]string{}
 	for _, e := range t.entries {

@@ -83,7 +83,7 @@ func (w *walker) addCache(c *call, k *kind, args []word, offline bool) {
 			return
 		}
 	}
-	cache := Cache{Tool: k.tool, Dir: dir, Sharing: k.sharing, Owner: owner, Offline: offline, Runtime: k.runsFrom(c.sc), Command: c.text, Line: c.line}
+	cache := Cache{Tool: k.tool, Dir: dir, Sharing: k.sharing, Owner: owner, Offline: offline, Runtime: k.runsFrom(c.sc), Links: k.links, Command: c.text, Line: c.line}
 	w.caches = append(w.caches, found[Cache]{cache, c.seq})
 }
 

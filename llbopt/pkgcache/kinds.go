@@ -16,6 +16,9 @@ type kind struct {
 	// are not known here, so without a setting the cache is left out.
 	// It says why, for the report.
 	noDefault string
+	// links is set for a tool that hard-links files from its cache into
+	// what it installs (pnpm's store, uv's cache, bun's): see Cache.Links.
+	links bool
 	// project are the directories, relative to the working directory,
 	// where the tool installs the project's own files (composer's vendor):
 	// a cache directory that is one of them, inside one or above one
@@ -44,7 +47,7 @@ func rules(lists ...[]dirRule) []dirRule {
 var kinds = map[string]*kind{
 	"pip": {tool: "pip", sharing: SharingShared, rules: rules(
 		[]dirRule{{flag: "--cache-dir"}, {env: "PIP_CACHE_DIR"}}, xdgCache("pip"))},
-	"uv": {tool: "uv", sharing: SharingShared, rules: rules(
+	"uv": {tool: "uv", sharing: SharingShared, links: true, rules: rules(
 		[]dirRule{{flag: "--cache-dir"}, {env: "UV_CACHE_DIR"}}, xdgCache("uv"))},
 	"poetry": {tool: "poetry", sharing: SharingLocked, rules: rules(
 		[]dirRule{{env: "POETRY_CACHE_DIR"}}, xdgCache("pypoetry")),
@@ -63,7 +66,7 @@ var kinds = map[string]*kind{
 	"yarn-berry": {tool: "yarn-berry", sharing: SharingShared, runtime: true, rules: []dirRule{
 		{env: "YARN_CACHE_FOLDER"}, {env: "YARN_GLOBAL_FOLDER", sub: "cache"},
 		{env: "XDG_DATA_HOME", sub: "yarn/berry/cache"}, {home: true, sub: ".yarn/berry/cache"}}},
-	"pnpm": {tool: "pnpm", sharing: SharingShared, rules: []dirRule{
+	"pnpm": {tool: "pnpm", sharing: SharingShared, links: true, rules: []dirRule{
 		{flag: "--store-dir"}, {env: "npm_config_store_dir"}, {env: "NPM_CONFIG_STORE_DIR"},
 		{env: "pnpm_config_store_dir"}, {env: "PNPM_HOME", sub: "store"},
 		{env: "XDG_DATA_HOME", sub: "pnpm/store"}, {home: true, sub: ".local/share/pnpm/store"}}},
@@ -115,7 +118,7 @@ var kinds = map[string]*kind{
 	// the unused mount costs nothing.
 	"dnf":     {tool: "dnf", sharing: SharingLocked, rules: []dirRule{{fixed: "/var/cache/dnf"}}},
 	"libdnf5": {tool: "libdnf5", sharing: SharingLocked, rules: []dirRule{{fixed: "/var/cache/libdnf5"}}},
-	"bun": {tool: "bun", sharing: SharingLocked, rules: []dirRule{
+	"bun": {tool: "bun", sharing: SharingLocked, links: true, rules: []dirRule{
 		{flag: "--cache-dir"}, {env: "BUN_INSTALL_CACHE_DIR"}, {home: true, sub: ".bun/install/cache"}},
 		project: []string{"node_modules"}},
 	// Coursier's cache, which sbt resolves with. It uses ~/.coursier/cache

@@ -55,6 +55,11 @@ type Cache struct {
 	// packages from Yarn's global cache; Poetry makes its virtualenvs
 	// under its cache dir unless told otherwise). The image must keep it.
 	Runtime bool
+	// Links is set when the tool hard-links files from Dir into what it
+	// installs where both are on one filesystem: once Dir is a cache
+	// mount, it copies them, and the installed files are no longer links
+	// of each other (their content is the same).
+	Links bool
 	// Command is the first command that uses Dir, as written.
 	Command string
 	// Line is the 1-based line of Command within the script.
