@@ -51,7 +51,9 @@ func CommentFor(name string, head []byte) (comment string, ok bool) {
 // DetectTouch picks the context's main source file among its top-level
 // files: one the Dockerfile copies by name first, then a usual entry-point
 // name, then any file whose comment syntax is known, a shell script last.
-// ok is false when there is none.
+// When the top level holds only scripts (a Maven or Cargo project keeps its
+// code under src/), it picks from src/ instead: see sourceTreeTouch. ok is
+// false when there is none.
 func DetectTouch(contextDir string, dockerfile []byte) (t Touch, ok bool, err error) {
 	entries, err := os.ReadDir(contextDir)
 	if err != nil {
@@ -88,13 +90,71 @@ func DetectTouch(contextDir string, dockerfile []byte) (t Touch, ok bool, err er
 		}
 		cands = append(cands, candidate{Touch{File: name, Comment: c}, score})
 	}
-	if len(cands) == 0 {
+	var best candidate
+	if len(cands) > 0 {
+		best = slices.MinFunc(cands, func(a, b candidate) int {
+			return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.File, b.File))
+		})
+	}
+	if best.score >= 10 && !strings.HasSuffix(best.File, ".sh") {
+		return best.Touch, true, nil
+	}
+	if t, ok, err := sourceTreeTouch(contextDir); err != nil || ok {
+		return t, ok, err
+	}
+	return best.Touch, len(cands) > 0, nil
+}
+
+// sourceTreeTouch picks a source file under the context's src/ directory
+// (Maven's and Gradle's src/main/<language>/, Cargo's src/): a usual
+// entry-point name first, then a file under a main/ directory, then any
+// file outside a test directory, the first by path among equals.
+func sourceTreeTouch(contextDir string) (Touch, bool, error) {
+	root := filepath.Join(contextDir, "src")
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
 		return Touch{}, false, nil
 	}
-	best := slices.MinFunc(cands, func(a, b candidate) int {
-		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.File, b.File))
+	var best Touch
+	bestScore := -1
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".") && p != root {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		c, known := comments[strings.ToLower(filepath.Ext(d.Name()))]
+		if !known || c == "" || !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(contextDir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		score := 0
+		if slices.Contains(mainNames, d.Name()) {
+			score += 50
+		}
+		if strings.Contains(rel, "/main/") {
+			score += 20
+		}
+		if !strings.Contains(rel, "/test/") && !strings.Contains(rel, "/tests/") {
+			score += 10
+		}
+		// WalkDir visits in lexical order: the first of equals stays.
+		if score > bestScore {
+			best, bestScore = Touch{File: rel, Comment: c}, score
+		}
+		return nil
 	})
-	return best.Touch, true, nil
+	if err != nil {
+		return Touch{}, false, fmt.Errorf("reading the source tree: %w", err)
+	}
+	return best, bestScore >= 0, nil
 }
 
 // copiedNames lists the base names of the sources of the Dockerfile's

@@ -19,8 +19,13 @@ func TestDetectTouchOnTheExamples(t *testing.T) {
 		"express":   {"server.js", "//"},
 		"flask":     {"app.py", "#"},
 		"goserver":  {"main.go", "//"},
+		"javaapp":   {"src/main/java/example/notes/Notes.java", "//"}, // under src/
+		"pnpmapp":   {"server.js", "//"},
+		"poetryapp": {"app.py", "#"},
 		"pyext":     {"app.py", "#"},
 		"static":    {"build.mjs", "//"},
+		"uvapp":     {"app.py", "#"},
+		"yarnapp":   {"server.js", "//"},
 	}
 	dirs, err := exampleDirs("../examples", nil)
 	require.NoError(t, err)

@@ -33,6 +33,8 @@ TESTBED_IMAGES=(
 	"node-22-slim|library/node:22-slim|debian-bookworm-slim"
 	"golang-1.26|library/golang:1.26|debian-bookworm-slim"
 	"nginx|library/nginx:latest,library/nginx:stable|debian-bookworm-slim"
+	"eclipse-temurin-17|library/eclipse-temurin:17-jre|debian-bookworm-slim"
+	"maven-3.9|library/maven:3.9-eclipse-temurin-17,library/maven:3.9|eclipse-temurin-17"
 )
 
 MANIFEST_ACCEPT="application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json,application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json"
