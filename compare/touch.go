@@ -96,7 +96,9 @@ func DetectTouch(contextDir string, dockerfile []byte) (t Touch, ok bool, err er
 			return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.File, b.File))
 		})
 	}
-	if best.score >= 10 && !strings.HasSuffix(best.File, ".sh") {
+	// A file the Dockerfile names, or source code in a language: taken.
+	// A script (by its #! line or .sh) only when src/ has no code.
+	if _, code := comments[strings.ToLower(filepath.Ext(best.File))]; best.score >= 100 || code && best.score >= 10 {
 		return best.Touch, true, nil
 	}
 	if t, ok, err := sourceTreeTouch(contextDir); err != nil || ok {

@@ -23,6 +23,7 @@ func TestDetectTouchOnTheExamples(t *testing.T) {
 		"pnpmapp":   {"server.js", "//"},
 		"poetryapp": {"app.py", "#"},
 		"pyext":     {"app.py", "#"},
+		"rustapp":   {"src/main.rs", "//"},
 		"static":    {"build.mjs", "//"},
 		"uvapp":     {"app.py", "#"},
 		"yarnapp":   {"server.js", "//"},
@@ -61,10 +62,13 @@ func TestDetectTouchRules(t *testing.T) {
 		{"shell scripts last", map[string]string{"smoke.sh": "", "lib.rb": ""}, "COPY . .\n", "lib.rb"},
 		{"Dockerfile and dotfiles never", map[string]string{"Dockerfile.dev": "#!x", ".env.sh": ""}, "", ""},
 		{"no known syntax", map[string]string{"data.json": "{}", "style.css": ""}, "", ""},
+		{"code under src/, main before test", map[string]string{"pom.xml": "<project/>", "mvnw": "#!/bin/sh", "src/test/java/a/AppTest.java": "", "src/main/java/a/App.java": ""}, "COPY . .\n", "src/main/java/a/App.java"},
+		{"Cargo's entry point", map[string]string{"Cargo.toml": "", "src/lib.rs": "", "src/main.rs": ""}, "COPY . .\n", "src/main.rs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			for name, content := range tc.files {
+				require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
 				require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
 			}
 			got, ok, err := DetectTouch(dir, []byte(tc.dockerfile))

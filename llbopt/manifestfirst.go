@@ -72,6 +72,10 @@ func (p ManifestFirst) Apply(ctx context.Context, g *Graph) (Report, error) {
 		if err != nil {
 			continue
 		}
+		if build, ok, why := recognizeCargo(cmds, cp.dest); ok {
+			rep.Findings = append(rep.Findings, p.applyCargo(ctx, g, n, root, cp, build, why))
+			continue
+		}
 		installs, why := recognizeInstalls(cmds, cp.dest)
 		if len(installs) == 0 && why == "" {
 			continue // not a dependency install

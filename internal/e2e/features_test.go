@@ -1,20 +1,17 @@
 package e2e
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"debug/elf"
 	"encoding/pem"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
 )
@@ -120,21 +117,9 @@ func TestBakeBuildsTheFrontendImage(t *testing.T) {
 // elfMachine reads the machine an ELF file in an image was built for.
 func elfMachine(t *testing.T, img v1.Image, file string) elf.Machine {
 	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		require.NoError(t, err, "%s not found in the image", file)
-		if strings.TrimPrefix(h.Name, "/") != file {
-			continue
-		}
-		dt, err := io.ReadAll(tr)
-		require.NoError(t, err)
-		f, err := elf.NewFile(bytes.NewReader(dt))
-		require.NoError(t, err)
-		return f.Machine
-	}
+	f, err := elf.NewFile(bytes.NewReader(imageFile(t, img, file)))
+	require.NoError(t, err)
+	return f.Machine
 }
 
 func TestUnknownPassNamesTheOption(t *testing.T) {

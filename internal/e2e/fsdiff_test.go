@@ -28,6 +28,25 @@ type fileEntry struct {
 }
 
 // filesystem reads an image's flattened filesystem.
+// imageFile reads the bytes of one file (a path without its leading
+// slash) of an image's flattened filesystem.
+func imageFile(t testing.TB, img v1.Image, file string) []byte {
+	t.Helper()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		require.NoError(t, err, "%s not found in the image", file)
+		if strings.TrimPrefix(h.Name, "/") != file {
+			continue
+		}
+		dt, err := io.ReadAll(tr)
+		require.NoError(t, err)
+		return dt
+	}
+}
+
 func filesystem(t testing.TB, img v1.Image) map[string]fileEntry {
 	t.Helper()
 	rc := mutate.Extract(img)

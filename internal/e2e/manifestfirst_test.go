@@ -85,3 +85,39 @@ func TestManifestFirstRefusesPostinstall(t *testing.T) {
 		require.True(t, under(p, "/root/.npm") || p == "/root", "unexpected difference at %s", p)
 	}
 }
+
+// TestManifestFirstCargoReusesDependencies edits the rustapp example's
+// main.rs after a first optimized build: the rebuild takes the build of
+// the dependencies on stubs from the cache and compiles only the package
+// (stock compiles every crate again), and the image's binary is the edited
+// program, not a stub cargo took for fresh: the source files the context
+// brings are older than the first build, the case the removal of the
+// package's fingerprints is for.
+func TestManifestFirstCargoReusesDependencies(t *testing.T) {
+	dir := copyDir(t, filepath.Join(bed.root, "examples", "rustapp"))
+	stockRef, optRef := ref("e2e/manifestfirst-rustapp:stock"), ref("e2e/manifestfirst-rustapp:optimized")
+	out := optBuild(t, dir, optRef)
+	require.Contains(t, out, "optfrontend manifestfirst: builds the dependencies first, on Cargo.lock, Cargo.toml and stubs of the package's targets")
+	smoke(t, dir, optRef)
+
+	mark := fmt.Sprintf("e2e-mark-%d", time.Now().UnixNano())
+	main := filepath.Join(dir, "src", "main.rs")
+	src, err := os.ReadFile(main)
+	require.NoError(t, err)
+	edited := strings.Replace(string(src), "fn main() {", "fn main() {\n    eprintln!(\""+mark+"\");", 1)
+	require.NotEqual(t, string(src), edited, "main.rs has no `fn main() {` to edit")
+	require.NoError(t, os.WriteFile(main, []byte(edited), 0o644))
+
+	out = optBuild(t, dir, optRef)
+	require.True(t, stepCached(t, out, "(the dependencies, on stubs)"), "the rebuild compiled the dependencies again:\n%s", tail(out, 60))
+	compiled := regexp.MustCompile(`Compiling (\S+) v`).FindAllStringSubmatch(out, -1)
+	require.Len(t, compiled, 1, "the rebuild compiles the package alone: %v", compiled)
+	require.Equal(t, "rustapp", compiled[0][1])
+
+	bin := imageFile(t, image(t, optRef, nil), "usr/local/bin/rustapp")
+	require.Contains(t, string(bin), mark, "the image's binary is not the edited program")
+	smoke(t, dir, optRef)
+
+	stockOut := stockBuild(t, dir, stockRef, "--progress=plain")
+	require.Greater(t, len(regexp.MustCompile(`Compiling \S+ v`).FindAllString(stockOut, -1)), 1, "stock compiles every crate again")
+}

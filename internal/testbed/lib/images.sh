@@ -35,6 +35,7 @@ TESTBED_IMAGES=(
 	"nginx|library/nginx:latest,library/nginx:stable|debian-bookworm-slim"
 	"eclipse-temurin-17|library/eclipse-temurin:17-jre|debian-bookworm-slim"
 	"maven-3.9|library/maven:3.9-eclipse-temurin-17,library/maven:3.9|eclipse-temurin-17"
+	"rust-1|library/rust:1,library/rust:1-bookworm,library/rust:1.95|debian-bookworm-slim"
 )
 
 MANIFEST_ACCEPT="application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json,application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json"
