@@ -1,0 +1,3 @@
+fn main() {
+    println!("{} {}", env!("GREETING"), tally::render(1));
+}
