@@ -31,6 +31,7 @@ func TestCacheMountsAreWritten(t *testing.T) {
 		{"poetryapp", []string{"poetry"}},
 		{"uvapp", []string{"uv"}},
 		{"yarnapp", []string{"yarn"}},
+		{"rustapp", []string{"cargo-registry"}},
 		{"goserver", []string{"go-mod", "go-build"}},
 		{"express", []string{"npm"}},
 	} {
