@@ -223,20 +223,8 @@ type manifestPlan struct {
 // plan reads the manifests the installs name from the context and checks
 // each, following the files they name in turn.
 func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, installs []manifest.Install, meta *pb.Meta) (*manifestPlan, string) {
-	def, err := g.Definition(cp.ctx)
-	if err != nil {
-		return nil, fmt.Sprintf("the build context cannot be read: %v", err)
-	}
-	names, err := p.List(ctx, def, cp.src)
-	if err != nil {
-		return nil, fmt.Sprintf("the build context cannot be listed: %v", err)
-	}
-	leftOut, err := copyLeavesOut(cp)
-	if err != nil {
-		return nil, err.Error()
-	}
-	names = slices.DeleteFunc(names, leftOut)
-	if why := envReads(meta, cp.dest, names); why != "" {
+	def, names, leftOut, why := p.listSource(ctx, g, cp, meta)
+	if why != "" {
 		return nil, why
 	}
 	plan := &manifestPlan{}
@@ -289,6 +277,46 @@ func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, insta
 		return nil, why
 	}
 	return plan, ""
+}
+
+// listSource lists the top of the copied directory of the context, less
+// what the copy leaves out, and says why the step cannot be rewritten when
+// the context cannot be read or a variable of the step names a file the
+// copy brings. def is the context's definition, for further reads.
+func (p ManifestFirst) listSource(ctx context.Context, g *Graph, cp *sourceCopy, meta *pb.Meta) (def *pb.Definition, names []string, leftOut func(string) bool, why string) {
+	def, err := g.Definition(cp.ctx)
+	if err != nil {
+		return nil, nil, nil, fmt.Sprintf("the build context cannot be read: %v", err)
+	}
+	names, err = p.List(ctx, def, cp.src)
+	if err != nil {
+		return nil, nil, nil, fmt.Sprintf("the build context cannot be listed: %v", err)
+	}
+	leftOut, err = copyLeavesOut(cp)
+	if err != nil {
+		return nil, nil, nil, err.Error()
+	}
+	names = slices.DeleteFunc(names, leftOut)
+	if why := envReads(meta, cp.dest, names); why != "" {
+		return nil, nil, nil, why
+	}
+	return def, names, leftOut, ""
+}
+
+// manifestCopy is a copy of the named files of the source alone, as the
+// copy of the whole source makes it, named after them.
+func manifestCopy(g *Graph, cp *sourceCopy, files []string) *Node {
+	manifests := cloneNode(cp.node)
+	mc := manifests.Op.GetFile().Actions[0].GetCopy()
+	mc.IncludePatterns = slices.Clone(files)
+	addCaps(manifests, string(pb.CapFileCopyIncludeExcludePatterns))
+	if manifests.Metadata != nil && manifests.Metadata.Description != nil {
+		if name, ok := manifests.Metadata.Description["llb.customname"]; ok {
+			manifests.Metadata.Description["llb.customname"] = name + " (" + strings.Join(files, ", ") + " first)"
+		}
+	}
+	g.Add(manifests)
+	return manifests
 }
 
 // copyHolds reads back each manifest from a copy of the manifests alone,
@@ -361,17 +389,7 @@ func (p ManifestFirst) rewrite(g *Graph, n *Node, root *pb.Mount, cp *sourceCopy
 	// An install that reads no manifest runs on the state before the copy.
 	base := cp.before
 	if len(plan.files) > 0 {
-		manifests := cloneNode(cp.node)
-		mc := manifests.Op.GetFile().Actions[0].GetCopy()
-		mc.IncludePatterns = slices.Clone(plan.files)
-		addCaps(manifests, string(pb.CapFileCopyIncludeExcludePatterns))
-		if manifests.Metadata != nil && manifests.Metadata.Description != nil {
-			if name, ok := manifests.Metadata.Description["llb.customname"]; ok {
-				manifests.Metadata.Description["llb.customname"] = name + " (" + strings.Join(plan.files, ", ") + " first)"
-			}
-		}
-		g.Add(manifests)
-		base = Edge{Node: manifests}
+		base = Edge{Node: manifestCopy(g, cp, plan.files)}
 	}
 
 	out := Edge{Node: n, Index: root.Output}

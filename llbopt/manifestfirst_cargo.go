@@ -67,20 +67,8 @@ func imageStep(g *Graph, n *Node) bool {
 // cargoPlan lists the package in the build context and asks the manifest
 // package for the files, stubs and removals.
 func (p ManifestFirst) cargoPlan(ctx context.Context, g *Graph, cp *sourceCopy, b manifest.CargoBuild, meta *pb.Meta) (*manifest.CargoPlan, string) {
-	def, err := g.Definition(cp.ctx)
-	if err != nil {
-		return nil, fmt.Sprintf("the build context cannot be read: %v", err)
-	}
-	top, err := p.List(ctx, def, cp.src)
-	if err != nil {
-		return nil, fmt.Sprintf("the build context cannot be listed: %v", err)
-	}
-	leftOut, err := copyLeavesOut(cp)
-	if err != nil {
-		return nil, err.Error()
-	}
-	top = slices.DeleteFunc(top, leftOut)
-	if why := envReads(meta, cp.dest, top); why != "" {
+	def, top, leftOut, why := p.listSource(ctx, g, cp, meta)
+	if why != "" {
 		return nil, why
 	}
 	if !slices.Contains(top, "Cargo.toml") {
@@ -142,16 +130,7 @@ func (p ManifestFirst) cargoPlan(ctx context.Context, g *Graph, cp *sourceCopy, 
 // whole source on the result and runs the step there. Every user of the
 // step's result keeps taking the step's output: only its input changed.
 func (p ManifestFirst) cargoRewrite(g *Graph, n *Node, root *pb.Mount, cp *sourceCopy, plan *manifest.CargoPlan) {
-	manifests := cloneNode(cp.node)
-	mc := manifests.Op.GetFile().Actions[0].GetCopy()
-	mc.IncludePatterns = slices.Clone(plan.Files)
-	addCaps(manifests, string(pb.CapFileCopyIncludeExcludePatterns))
-	if manifests.Metadata != nil && manifests.Metadata.Description != nil {
-		if name, ok := manifests.Metadata.Description["llb.customname"]; ok {
-			manifests.Metadata.Description["llb.customname"] = name + " (" + strings.Join(plan.Files, ", ") + " first)"
-		}
-	}
-	g.Add(manifests)
+	manifests := manifestCopy(g, cp, plan.Files)
 
 	// The stubs, on the manifests: parents made as the copy makes them
 	// (root's, 0755), each stub a file of its own.

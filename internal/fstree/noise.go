@@ -69,7 +69,62 @@ func noiseAllowances(stockRoot, optimizedRoot string, diffs []Difference) []Allo
 		a.Pass = noisePass
 		out = append(out, a)
 	}
-	return append(out, pycNoise(stockRoot, optimizedRoot, diffs))
+	return append(out, pycNoise(stockRoot, optimizedRoot, diffs), shadowNoise(stockRoot, optimizedRoot, diffs))
+}
+
+// shadowNoise is the allowance for /etc/shadow (and its backup) that
+// differ from stock's only in the day of the last password change, the
+// third field: useradd and passwd write the day they ran, so a step run on
+// another day than stock's (or taken from a cache of another day) writes
+// another number. Any other change is not explained.
+func shadowNoise(stockRoot, optimizedRoot string, diffs []Difference) Allowance {
+	a := Allowance{Pattern: "/etc/shadow*", ContentOnly: true, Pass: noisePass,
+		Reason: "/etc/shadow records the day each account's password last changed, the day useradd ran",
+		only:   map[string]map[string]bool{}}
+	for _, d := range diffs {
+		if d.What != WhatContent || d.Path != "/etc/shadow" && d.Path != "/etc/shadow-" {
+			continue
+		}
+		s, err1 := os.ReadFile(filepath.Join(stockRoot, filepath.FromSlash(d.Path)))
+		o, err2 := os.ReadFile(filepath.Join(optimizedRoot, filepath.FromSlash(d.Path)))
+		if err1 == nil && err2 == nil && onlyShadowDays(s, o) {
+			a.only[d.Path] = map[string]bool{WhatContent: true}
+		}
+	}
+	return a
+}
+
+// onlyShadowDays tells whether two shadow files hold the same lines but
+// for the digits of each line's third field (lastchg, in days).
+func onlyShadowDays(a, b []byte) bool {
+	la, lb := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+	if len(la) != len(lb) {
+		return false
+	}
+	for i := range la {
+		fa, fb := bytes.Split(la[i], []byte(":")), bytes.Split(lb[i], []byte(":"))
+		if len(fa) != len(fb) {
+			return false
+		}
+		for j := range fa {
+			if bytes.Equal(fa[j], fb[j]) {
+				continue
+			}
+			if j != 2 || !digits(fa[j]) || !digits(fb[j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func digits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
 }
 
 // varies is the allowance for what stock's own build gives differently

@@ -32,6 +32,8 @@ func TestCommandNoise(t *testing.T) {
 		"root/.npm/_cacache/index-v5/17/b4/46a3":               `{"time":1}`,
 		"var/cache/ldconfig/aux-cache":                         "t1",
 		"root/.config/go/telemetry/local/go@go1.26.8-go1.26.8-linux-amd64-2026-12-02.v1.count": "1",
+		"etc/shadow":  "root:*:20424:0:99999:7:::\nappuser:!:20424:0:99999:7:::\n",
+		"etc/shadow-": "root:*:20424:0:99999:7:::\napp:!:20424::::::\n",
 	})
 	writeFiles(t, optimized, map[string]string{
 		"app/__pycache__/stamp.cpython-312.pyc":                                                pyc(2, "code"),
@@ -42,6 +44,8 @@ func TestCommandNoise(t *testing.T) {
 		"root/.npm/_cacache/index-v5/17/b4/46a3":                                               `{"time":2}`,
 		"var/cache/ldconfig/aux-cache":                                                         "t2",
 		"root/.config/go/telemetry/local/go@go1.26.8-go1.26.8-linux-amd64-2026-12-02.v1.count": "2",
+		"etc/shadow":  "root:*:20424:0:99999:7:::\nappuser:!:20425:0:99999:7:::\n",
+		"etc/shadow-": "root:*:20424:0:99999:7:::\napp:$6$x:20425::::::\n",
 	})
 	out := filepath.Join(tmp, "result.json")
 	var log bytes.Buffer
@@ -53,13 +57,15 @@ func TestCommandNoise(t *testing.T) {
 	require.Equal(t, []string{
 		"/app/__pycache__/code.cpython-312.pyc content " + content(pyc(1, "code")) + " | " + content(pyc(2, "edoc")),
 		"/app/__pycache__/hashed.cpython-312.pyc content " + content(hashed) + " | " + content(hashedOther),
+		"/etc/shadow- content " + content("root:*:20424:0:99999:7:::\napp:!:20424::::::\n") + " | " + content("root:*:20424:0:99999:7:::\napp:$6$x:20425::::::\n"),
 		"/var/log/gone.log missing file | ",
-	}, showDiffs(r.FirstUnexplained), "a pyc that differs in its code or is checked by hash, and a log that went missing, are not noise")
+	}, showDiffs(r.FirstUnexplained), "a pyc that differs in its code or is checked by hash, a shadow file whose password changed, and a log that went missing, are not noise")
 	explained := map[string]string{}
 	for _, d := range r.FirstExplained {
 		explained[d.Path] = d.Allowance.Pass + ": " + d.Allowance.Reason
 	}
-	require.Len(t, explained, 7)
+	require.Len(t, explained, 8)
+	require.Contains(t, explained["/etc/shadow"], "verify: /etc/shadow records the day")
 	require.Contains(t, explained["/app/__pycache__/stamp.cpython-312.pyc"], "verify: a compiled Python file records the mtime")
 	require.Contains(t, explained["/var/log/dpkg.log"], "verify: logs record")
 	require.Contains(t, explained["/root/.npm/_logs/2026-12-01T22_18_15_559Z-debug-0.log"], "npm names its debug log")
