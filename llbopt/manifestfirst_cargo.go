@@ -82,7 +82,7 @@ func (p ManifestFirst) cargoPlan(ctx context.Context, g *Graph, cp *sourceCopy, 
 		}
 		return slices.DeleteFunc(names, func(n string) bool { return leftOut(path.Join(dir, n)) })
 	}
-	tree := manifest.CargoTree{Top: top, Dirs: map[string]bool{}, SrcBinDirs: map[string][]string{}}
+	tree := manifest.CargoTree{Top: top, SrcBinDirs: map[string][]string{}}
 	if slices.Contains(top, "src") {
 		tree.Src = list("src")
 		if slices.Contains(tree.Src, "bin") {
@@ -92,7 +92,6 @@ func (p ManifestFirst) cargoPlan(ctx context.Context, g *Graph, cp *sourceCopy, 
 					continue
 				}
 				if names, err := p.List(ctx, def, path.Join(cp.src, "src/bin", name)); err == nil {
-					tree.Dirs["src/bin/"+name] = true
 					tree.SrcBinDirs[name] = names
 				}
 			}
@@ -111,8 +110,11 @@ func (p ManifestFirst) cargoPlan(ctx context.Context, g *Graph, cp *sourceCopy, 
 			return nil, fmt.Sprintf("the copy of the source leaves out %s (--exclude), which cargo reads", f)
 		}
 	}
-	read := map[string][]byte{}
+	read := map[string][]byte{"Cargo.toml": toml}
 	for _, f := range plan.Files {
+		if read[f] != nil {
+			continue
+		}
 		dt, err := p.Read(ctx, def, path.Join(cp.src, f))
 		if err != nil {
 			return nil, fmt.Sprintf("%s cannot be read from the build context: %v", f, err)

@@ -17,9 +17,7 @@ import (
 // on the manifests alone: the technique cargo-chef made known runs it once
 // on the manifests and a stub of each target (compiling every dependency),
 // then on the whole source, where only the package's own crates compile.
-type CargoBuild struct {
-	dir string // where it runs, as Install's
-}
+type CargoBuild struct{}
 
 // cargoBuildOptions are cargo build's options this package knows: those
 // that choose what is compiled and how, and name no file of the project.
@@ -103,7 +101,7 @@ func RecognizeCargoBuild(c pkgcache.Command) (CargoBuild, bool, error) {
 	if err != nil {
 		return CargoBuild{}, true, err
 	}
-	return CargoBuild{dir: c.Cwd}, true, nil
+	return CargoBuild{}, true, nil
 }
 
 // CargoTree is what the planner lists of the build context, relative to
@@ -209,17 +207,18 @@ func (b CargoBuild) Plan(cargoToml []byte, tree CargoTree) (*CargoPlan, error) {
 	libName := strings.ReplaceAll(name, "-", "_")
 	stubs := map[string]string{}
 	var bins []string
-	if slices.Contains(tree.Src, "lib.rs") && !tree.Dirs["src/lib.rs"] {
+	if slices.Contains(tree.Src, "lib.rs") {
 		stubs["src/lib.rs"] = ""
 	}
-	if slices.Contains(tree.Src, "main.rs") && !tree.Dirs["src/main.rs"] {
+	if slices.Contains(tree.Src, "main.rs") {
 		stubs["src/main.rs"] = stubMain
 		bins = append(bins, name)
 	}
 	for _, f := range tree.SrcBin {
+		names, isDir := tree.SrcBinDirs[f]
 		switch {
-		case tree.Dirs["src/bin/"+f]:
-			if slices.Contains(tree.SrcBinDirs[f], "main.rs") {
+		case isDir:
+			if slices.Contains(names, "main.rs") {
 				stubs["src/bin/"+f+"/main.rs"] = stubMain
 				bins = append(bins, f)
 			}
@@ -294,9 +293,6 @@ func (b CargoBuild) Plan(cargoToml []byte, tree CargoTree) (*CargoPlan, error) {
 // listed tells whether the listing holds a file at p: at the top, in
 // src/, in src/bin/ or in a directory of src/bin/.
 func (t CargoTree) listed(p string) bool {
-	if t.Dirs[p] {
-		return false
-	}
 	dir, file := path.Split(p)
 	switch dir = strings.TrimSuffix(dir, "/"); {
 	case dir == "":
@@ -304,7 +300,8 @@ func (t CargoTree) listed(p string) bool {
 	case dir == "src":
 		return slices.Contains(t.Src, file)
 	case dir == "src/bin":
-		return slices.Contains(t.SrcBin, file)
+		_, isDir := t.SrcBinDirs[file]
+		return slices.Contains(t.SrcBin, file) && !isDir
 	case strings.HasPrefix(dir, "src/bin/") && !strings.Contains(dir[len("src/bin/"):], "/"):
 		return slices.Contains(t.SrcBinDirs[dir[len("src/bin/"):]], file)
 	}

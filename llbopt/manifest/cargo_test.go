@@ -60,10 +60,10 @@ const cargoApp = "[package]\nname = \"notes-api\"\nversion = \"0.1.0\"\nedition 
 
 func TestCargoPlan(t *testing.T) {
 	tree := func(top []string, src ...string) CargoTree {
-		return CargoTree{Top: top, Src: src, Dirs: map[string]bool{}, SrcBinDirs: map[string][]string{}}
+		return CargoTree{Top: top, Src: src, SrcBinDirs: map[string][]string{}}
 	}
 	std := []string{"Cargo.toml", "Cargo.lock", "src", "README.md"}
-	b := CargoBuild{dir: "/app"}
+	b := CargoBuild{}
 
 	t.Run("binary", func(t *testing.T) {
 		plan, err := b.Plan([]byte(cargoApp), tree(std, "main.rs", "routes.rs"))
@@ -78,7 +78,6 @@ func TestCargoPlan(t *testing.T) {
 	t.Run("library, binaries and a toolchain file", func(t *testing.T) {
 		tr := tree(append(std, "rust-toolchain.toml"), "lib.rs", "main.rs", "bin")
 		tr.SrcBin = []string{"migrate.rs", "worker"}
-		tr.Dirs["src/bin/worker"] = true
 		tr.SrcBinDirs["worker"] = []string{"main.rs", "jobs.rs"}
 		plan, err := b.Plan([]byte(cargoApp+"\n[lib]\nname = \"notes\"\n"), tr)
 		require.NoError(t, err)
@@ -142,8 +141,8 @@ func FuzzCargoPlan(f *testing.F) {
 	f.Add("[package]\nname = \"a\"\n[[bin]]\nname = 1\n")
 	f.Add("[package]\nname = \"a\"\n[lib]\npath = 3\n[dependencies]\nx = 1\n")
 	f.Fuzz(func(t *testing.T, toml string) {
-		tr := CargoTree{Top: []string{"Cargo.toml", "Cargo.lock", "src"}, Src: []string{"main.rs", "lib.rs"}, Dirs: map[string]bool{}, SrcBinDirs: map[string][]string{}}
-		plan, err := CargoBuild{dir: "/app"}.Plan([]byte(toml), tr)
+		tr := CargoTree{Top: []string{"Cargo.toml", "Cargo.lock", "src"}, Src: []string{"main.rs", "lib.rs"}, SrcBinDirs: map[string][]string{}}
+		plan, err := CargoBuild{}.Plan([]byte(toml), tr)
 		if err != nil {
 			return
 		}
