@@ -136,7 +136,6 @@ func (p ManifestFirst) cargoRewrite(g *Graph, n *Node, root *pb.Mount, cp *sourc
 
 	// The stubs, on the manifests: parents made as the copy makes them
 	// (root's, 0755), each stub a file of its own.
-	stubs := &pb.FileOp{}
 	var dirs []string
 	for _, s := range plan.Stubs {
 		for d := path.Dir(s.Path); d != "." && !slices.Contains(dirs, d); d = path.Dir(d) {
@@ -144,29 +143,17 @@ func (p ManifestFirst) cargoRewrite(g *Graph, n *Node, root *pb.Mount, cp *sourc
 		}
 	}
 	slices.Sort(dirs) // parents first
-	prev := int64(0)
-	add := func(a *pb.FileAction) {
-		a.Input, a.SecondaryInput, a.Output = prev, -1, -1
-		if len(stubs.Actions) > 0 {
-			a.Input = int64(len(stubs.Actions)-1) + 1 // the previous action's output, after the one input
-		}
-		stubs.Actions = append(stubs.Actions, a)
-	}
+	var mk []*pb.FileAction
 	for _, d := range dirs {
-		add(&pb.FileAction{Action: &pb.FileAction_Mkdir{Mkdir: &pb.FileActionMkDir{
+		mk = append(mk, &pb.FileAction{Action: &pb.FileAction_Mkdir{Mkdir: &pb.FileActionMkDir{
 			Path: path.Join(cp.dest, d), Mode: 0o755, MakeParents: true, Timestamp: -1}}})
 	}
 	for _, s := range plan.Stubs {
-		add(&pb.FileAction{Action: &pb.FileAction_Mkfile{Mkfile: &pb.FileActionMkFile{
+		mk = append(mk, &pb.FileAction{Action: &pb.FileAction_Mkfile{Mkfile: &pb.FileActionMkFile{
 			Path: path.Join(cp.dest, s.Path), Mode: 0o644, Data: []byte(s.Content), Timestamp: -1}}})
 	}
-	stubs.Actions[len(stubs.Actions)-1].Output = 0
-	stubNode := &Node{
-		Op:       &pb.Op{Op: &pb.Op_File{File: stubs}, Platform: manifests.Op.Platform, Constraints: &pb.WorkerConstraints{}},
-		Inputs:   []Edge{{Node: manifests}},
-		Metadata: internalMeta("stubs of the package's targets ("+stubNames(plan)+")", pb.CapFileBase),
-	}
-	g.Add(stubNode)
+	stubNode := addFileChain(g, Edge{Node: manifests}, manifests.Op.Platform,
+		"stubs of the package's targets ("+stubNames(plan)+")", mk, pb.CapFileBase)
 
 	// The step on the stubs: the same op, on another root.
 	pre := cloneNode(n)
@@ -178,20 +165,13 @@ func (p ManifestFirst) cargoRewrite(g *Graph, n *Node, root *pb.Mount, cp *sourc
 	}
 	g.Add(pre)
 
-	rm := &pb.FileOp{}
-	for i, pat := range plan.Remove {
-		// Input 0 is the op's one input; i > 0 is action i-1's output.
-		a := &pb.FileAction{Input: int64(i), SecondaryInput: -1, Output: -1, Action: &pb.FileAction_Rm{Rm: &pb.FileActionRm{
-			Path: path.Join(cp.dest, pat), AllowNotFound: true, AllowWildcard: true}}}
-		rm.Actions = append(rm.Actions, a)
+	var rm []*pb.FileAction
+	for _, pat := range plan.Remove {
+		rm = append(rm, &pb.FileAction{Action: &pb.FileAction_Rm{Rm: &pb.FileActionRm{
+			Path: path.Join(cp.dest, pat), AllowNotFound: true, AllowWildcard: true}}})
 	}
-	rm.Actions[len(rm.Actions)-1].Output = 0
-	rmNode := &Node{
-		Op:       &pb.Op{Op: &pb.Op_File{File: rm}, Platform: manifests.Op.Platform, Constraints: &pb.WorkerConstraints{}},
-		Inputs:   []Edge{{Node: pre, Index: root.Output}},
-		Metadata: internalMeta("remove what the stubs built of the package itself", pb.CapFileBase, pb.CapFileRmWildcard),
-	}
-	g.Add(rmNode)
+	rmNode := addFileChain(g, Edge{Node: pre, Index: root.Output}, manifests.Op.Platform,
+		"remove what the stubs built of the package itself", rm, pb.CapFileBase, pb.CapFileRmWildcard)
 
 	full := cloneNode(cp.node)
 	fa := full.Op.GetFile().Actions[0]

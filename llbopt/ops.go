@@ -126,6 +126,25 @@ func addMerge(g *Graph, parts []Edge, name string) Edge {
 	return Edge{Node: n}
 }
 
+// addFileChain adds a file op whose actions run one after the other on
+// the state in, each on the previous one's result; the last one's result
+// is the op's output.
+func addFileChain(g *Graph, in Edge, platform *pb.Platform, name string, actions []*pb.FileAction, caps ...apicaps.CapID) *Node {
+	for i, a := range actions {
+		// Input 0 is the op's one input; i > 0 is action i-1's output,
+		// numbered after the op's inputs.
+		a.Input, a.SecondaryInput, a.Output = int64(i), -1, -1
+	}
+	actions[len(actions)-1].Output = 0
+	n := &Node{
+		Op:       &pb.Op{Op: &pb.Op_File{File: &pb.FileOp{Actions: actions}}, Platform: platform, Constraints: &pb.WorkerConstraints{}},
+		Inputs:   []Edge{in},
+		Metadata: internalMeta(name, caps...),
+	}
+	g.Add(n)
+	return n
+}
+
 // internalMeta is the metadata of an op a pass adds: a step name that
 // says so, and the capabilities it needs.
 func internalMeta(name string, caps ...apicaps.CapID) *pb.OpMetadata {
