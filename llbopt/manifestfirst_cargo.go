@@ -16,8 +16,8 @@ import (
 // This file is manifestfirst's cargo build: the same idea as an install
 // run on its manifests, but a build compiles the project itself, so the
 // step runs twice. Once on Cargo.toml, Cargo.lock and a stub of each
-// target, which compiles every dependency; then, after the package's own
-// fingerprints and artifacts from that run are removed (cargo would
+// target, which compiles every dependency; then, after the stubs and the
+// package's own fingerprints and artifacts from that run are removed (cargo would
 // otherwise take the stubs' binaries for fresh whenever the source's
 // files are older than that run), on the whole source laid over it, where
 // only the package compiles. Safety condition: the package is one crate
@@ -170,8 +170,21 @@ func (p ManifestFirst) cargoRewrite(g *Graph, n *Node, root *pb.Mount, cp *sourc
 		rm = append(rm, &pb.FileAction{Action: &pb.FileAction_Rm{Rm: &pb.FileActionRm{
 			Path: path.Join(cp.dest, pat), AllowNotFound: true, AllowWildcard: true}}})
 	}
+	// The stubs and the directories made for them go too, so that the copy
+	// of the source makes src/ as stock's copy does (its owner, mode and
+	// times, a --chown or --chmod of the copy), not over ours.
+	var roots []string
+	for _, s := range plan.Stubs {
+		if r, _, _ := strings.Cut(s.Path, "/"); !slices.Contains(roots, r) {
+			roots = append(roots, r)
+		}
+	}
+	for _, r := range roots {
+		rm = append(rm, &pb.FileAction{Action: &pb.FileAction_Rm{Rm: &pb.FileActionRm{
+			Path: path.Join(cp.dest, r), AllowNotFound: true}}})
+	}
 	rmNode := addFileChain(g, Edge{Node: pre, Index: root.Output}, manifests.Op.Platform,
-		"remove what the stubs built of the package itself", rm, pb.CapFileBase, pb.CapFileRmWildcard)
+		"remove the stubs and what they built of the package itself", rm, pb.CapFileBase, pb.CapFileRmWildcard)
 
 	full := cloneNode(cp.node)
 	fa := full.Op.GetFile().Actions[0]

@@ -40,14 +40,18 @@ func TestManifestFirstCargo(t *testing.T) {
 
 	rm := full.Inputs[full.Op.GetFile().Actions[0].Input].Node
 	var removed []string
-	for _, a := range rm.Op.GetFile().Actions {
+	actions := rm.Op.GetFile().Actions
+	for i, a := range actions {
 		r := a.GetRm()
 		require.NotNil(t, r, "the op under the source only removes")
-		require.True(t, r.AllowWildcard && r.AllowNotFound)
+		require.True(t, r.AllowNotFound)
+		// The package's artifacts by pattern; the stubs' own root by name.
+		require.Equal(t, i < len(actions)-1, r.AllowWildcard, r.Path)
 		removed = append(removed, r.Path)
 	}
 	require.Contains(t, removed, "/app/target/*/.fingerprint/notes-*", "without the fingerprints cargo would take the stub for fresh")
 	require.Contains(t, removed, "/app/target/*/notes")
+	require.Equal(t, "/app/src", removed[len(removed)-1], "the stubs' directory goes before the copy of the source makes it as stock does")
 
 	pre := rm.Inputs[0].Node
 	require.NotSame(t, f.Node, pre)
