@@ -331,14 +331,23 @@ func (p ManifestFirst) copyHolds(ctx context.Context, g *Graph, cp *sourceCopy, 
 	probe.Inputs = []Edge{cp.ctx}
 	a := probe.Op.GetFile().Actions[0]
 	a.Input, a.SecondaryInput = -1, 0
-	a.GetCopy().IncludePatterns = slices.Clone(files)
+	c := a.GetCopy()
+	c.IncludePatterns = slices.Clone(files)
+	// Only the content is compared. An owner given by name is looked up
+	// in the destination's /etc/passwd, which the probe, copying onto
+	// nothing, does not have: the copy would fail and the step be kept
+	// for no reason (`COPY --chown=node:node . .`).
+	c.Owner, c.Mode, c.ModeStr = nil, -1, ""
 	def, err := g.Definition(Edge{Node: probe})
 	if err != nil {
 		return fmt.Sprintf("the copy of the manifests cannot be read back: %v", err)
 	}
 	for _, f := range files {
 		dt, err := p.Read(ctx, def, path.Join(cp.dest, f))
-		if err != nil || !bytes.Equal(dt, want[f]) {
+		if err != nil {
+			return fmt.Sprintf("%s is not the same file in a copy of the manifests alone (reading it there: %v; a symbolic link to a file of the source?), so the install would not read what it reads now", f, err)
+		}
+		if !bytes.Equal(dt, want[f]) {
 			return fmt.Sprintf("%s is not the same file in a copy of the manifests alone (a symbolic link to a file of the source?), so the install would not read what it reads now", f)
 		}
 	}

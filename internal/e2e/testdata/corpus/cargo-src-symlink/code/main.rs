@@ -1,0 +1,4 @@
+fn main() {
+    let mut buf = itoa::Buffer::new();
+    println!("linked tally={}", buf.format(6 * 7));
+}
