@@ -83,10 +83,15 @@ func Requirements(name string, data []byte) ([]string, error) {
 		case "-e", "--editable":
 			return nil, refuseFile(name, "installs %s in editable mode", val)
 		case "-f", "--find-links":
-			if !strings.Contains(val, "://") {
+			// file:///app/wheels is as much the project's as ./wheels.
+			if !remoteURL(val) {
 				return nil, refuseFile(name, "finds packages in %s, which may be a directory of the project", val)
 			}
-		case "-i", "--index-url", "--extra-index-url", "--trusted-host", "--no-binary", "--only-binary":
+		case "-i", "--index-url", "--extra-index-url":
+			if !remoteURL(val) {
+				return nil, refuseFile(name, "takes packages from the index %s, which may be a directory of the project", val)
+			}
+		case "--trusted-host", "--no-binary", "--only-binary":
 		case "--prefer-binary", "--pre", "--require-hashes", "--no-index":
 		default:
 			return nil, refuseFile(name, "has an option this pass does not know (%s)", opt)

@@ -228,8 +228,18 @@ func pipInstall(c pkgcache.Command, args []string, known []bool) (Install, bool,
 			if err != nil {
 				return Install{}, true, err
 			}
-			if !strings.Contains(v, "://") {
+			if !remoteURL(v) {
 				return Install{}, true, refuse(c, "finds packages in %s, which may be a directory of the project", v)
+			}
+		case opt == "-i" || opt == "--index-url" || opt == "--extra-index-url":
+			// A file:// index may be a directory of the project, which
+			// the install on the manifests alone would not have.
+			v, err := value()
+			if err != nil {
+				return Install{}, true, err
+			}
+			if !remoteURL(v) {
+				return Install{}, true, refuse(c, "takes packages from the index %s, which may be a directory of the project", v)
 			}
 		case pipPaths[opt]:
 			v, err := value()
