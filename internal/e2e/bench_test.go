@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -143,7 +144,9 @@ func timed(fn func()) time.Duration {
 	return time.Since(start)
 }
 
-func median(ds []time.Duration) time.Duration {
+// median is the middle value of a series (the upper one of an even
+// count): times, or the byte counts BenchmarkFrontendScale measures.
+func median[T cmp.Ordered](ds []T) T {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[len(s)/2]

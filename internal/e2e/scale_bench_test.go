@@ -30,12 +30,7 @@ func BenchmarkSquashScale(b *testing.B) {
 		{"1GB", 20000, 50},
 	} {
 		b.Run(base.name, func(b *testing.B) {
-			baseRef := ref("bench/squash-scale-base:" + base.name)
-			bdir := b.TempDir()
-			require.NoError(b, os.WriteFile(filepath.Join(bdir, "Dockerfile"), []byte(fmt.Sprintf(
-				"FROM busybox\nRUN mkdir /data && i=0 && while [ $i -lt %d ]; do head -c %d /dev/zero > /data/f$i; i=$((i+1)); done\n",
-				base.files, base.kib*1024)), 0o644))
-			mustSolve(b, bdir, baseRef, "--opt", "cmdline=stock")
+			baseRef := dataBase(b, "bench/squash-scale-base:"+base.name, base.files, base.kib)
 
 			dir := b.TempDir()
 			require.NoError(b, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(
@@ -66,4 +61,20 @@ func BenchmarkSquashScale(b *testing.B) {
 			b.ReportMetric(median(extra).Seconds(), "extra-s")
 		})
 	}
+}
+
+// dataBase builds busybox with a /data of files of zeros (files files of
+// kib KiB each) with the stock frontend, pushes it to the test bed's
+// registry as repo and returns its reference: the large base images the
+// scale benchmarks build on. The same arguments make the same graph, so a
+// second call is a cache hit and pushes nothing new.
+func dataBase(b *testing.B, repo string, files, kib int) string {
+	b.Helper()
+	baseRef := ref(repo)
+	dir := b.TempDir()
+	require.NoError(b, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(fmt.Sprintf(
+		"FROM busybox\nRUN mkdir /data && i=0 && while [ $i -lt %d ]; do head -c %d /dev/zero > /data/f$i; i=$((i+1)); done\n",
+		files, kib*1024)), 0o644))
+	mustSolve(b, dir, baseRef, "--opt", "cmdline=stock")
+	return baseRef
 }
