@@ -108,6 +108,11 @@ func checkContextCopies(c *checker) {
 	named := namedSecrets(c.df, copies)
 	mentioned := mentionedSecrets(c.df)
 	sniff := newSniffer(c.inputs.readFile)
+	var visited []string
+	for _, cp := range copies {
+		visited = append(visited, copiedFiles(cp, files)...)
+	}
+	sniff.prefetch(visited, c.inputs.readFiles)
 	for _, cp := range copies {
 		var copied, keptOut []string
 		for _, f := range copiedFiles(cp, files) {

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"fmt"
+	"sync"
 )
 
 // inputs calls the Options funcs at most once per question and keeps their
@@ -79,6 +80,40 @@ func (in *inputs) readFile(p string) ([]byte, bool) {
 		return nil, false
 	}
 	return dt, true
+}
+
+// readAtOnce is how many files readFiles reads at once.
+const readAtOnce = 8
+
+// readFiles reads each path as readFile does, readAtOnce at a time, and
+// records the failures in the order of paths, as one readFile after
+// another would.
+func (in *inputs) readFiles(paths []string) ([][]byte, []bool) {
+	dts, oks := make([][]byte, len(paths)), make([]bool, len(paths))
+	if in.opt.ReadFile == nil {
+		return dts, oks
+	}
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, readAtOnce)
+	for i, p := range paths {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			dts[i], errs[i] = in.opt.ReadFile(in.ctx, p)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			in.fail("reading "+paths[i], err)
+			dts[i] = nil
+			continue
+		}
+		oks[i] = true
+	}
+	return dts, oks
 }
 
 // imageExists is true only when the registry said so.

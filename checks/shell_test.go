@@ -190,3 +190,50 @@ func TestSnifferBudget(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, maxSniffed+1, reads)
 }
+
+// TestSnifferPrefetch reads, all at once, exactly the files that isSecret
+// called in the same order reads one by one (the budget, keys past it, no
+// names that tell alone, no files of installed packages), and the calls
+// afterwards read nothing more and give the same verdicts.
+func TestSnifferPrefetch(t *testing.T) {
+	var paths []string
+	for i := 0; i < maxSniffed+20; i++ {
+		paths = append(paths, fmt.Sprintf("conf/c%03d.json", i))
+		if i%50 == 0 {
+			paths = append(paths, fmt.Sprintf("conf/c%03d.json", i)) // twice
+		}
+	}
+	paths = append(paths, ".env", "README.md", "node_modules/x/key.json", "deploy/id.pem", "conf/c000.json", "secrets/token.yaml")
+	content := func(p string) []byte {
+		if p == "deploy/id.pem" || p == "conf/c007.json" {
+			return []byte("-----BEGIN RSA PRIVATE KEY-----")
+		}
+		return []byte("{}")
+	}
+
+	var oneByOne []string
+	seq := newSniffer(func(p string) ([]byte, bool) { oneByOne = append(oneByOne, p); return content(p), true })
+	var want []bool
+	for _, p := range paths {
+		want = append(want, isSecret(p, seq.readFile))
+	}
+
+	var atOnce []string
+	pre := newSniffer(func(p string) ([]byte, bool) { t.Errorf("read %s after the prefetch", p); return nil, false })
+	pre.prefetch(paths, func(ps []string) ([][]byte, []bool) {
+		atOnce = append(atOnce, ps...)
+		dts, oks := make([][]byte, len(ps)), make([]bool, len(ps))
+		for i, p := range ps {
+			dts[i], oks[i] = content(p), true
+		}
+		return dts, oks
+	})
+	var got []bool
+	for _, p := range paths {
+		got = append(got, isSecret(p, pre.readFile))
+	}
+	require.Equal(t, oneByOne, atOnce)
+	require.Equal(t, want, got)
+	require.Contains(t, atOnce, "deploy/id.pem", "a key past the budget is still read")
+	require.NotContains(t, atOnce, "secrets/token.yaml", "past the budget")
+}

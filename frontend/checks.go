@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client/llb"
@@ -17,6 +19,7 @@ import (
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/org/optfrontend/checks"
 	"github.com/org/optfrontend/llbopt"
@@ -166,40 +169,66 @@ func (a *advice) dockerignore(ctx context.Context) (bool, error) {
 
 // contextFiles lists the context's files under the paths COPY and ADD
 // name, loading only those, after .dockerignore, as stock loads them.
+//
+// Each directory is one call to the daemon, which is what the listing
+// costs (a 50,000-file context in 500 directories: 0.73 s one after the
+// other, BenchmarkFrontendScale); the checks run beside the stock builder,
+// but a build whose steps are all cached waits for them. So directories
+// are listed listDirsAtOnce at a time, and the files sorted at the end so
+// the result does not depend on which answer came first.
 func (a *advice) contextFiles(ctx context.Context, paths []string) ([]string, error) {
 	ref, err := a.contextRef(ctx, paths)
 	if err != nil || ref == nil {
 		return nil, err
 	}
 	a.context = ref
-	var files []string
+	var (
+		mu    sync.Mutex
+		files []string
+	)
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(listDirsAtOnce)
 	var walk func(dir string) error
 	walk = func(dir string) error {
 		entries, err := ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: dir})
 		if err != nil {
 			return fmt.Errorf("listing %s in the build context: %w", dir, err)
 		}
+		var here []string
 		for _, e := range entries {
 			p := path.Join(dir, e.Path)
 			switch {
 			case e.IsDir():
-				if err := walk(p); err != nil {
-					return err
+				// Go (a new goroutine) when under the limit, else list
+				// it here: a walker must never wait for a slot a walker
+				// holds.
+				if !eg.TryGo(func() error { return walk(p) }) {
+					if err := walk(p); err != nil {
+						return err
+					}
 				}
 			case os.FileMode(e.Mode).IsRegular():
-				files = append(files, strings.TrimPrefix(p, "/"))
+				here = append(here, strings.TrimPrefix(p, "/"))
 			}
-			if len(files) > maxContextFiles {
-				return fmt.Errorf("the build context has more than %d files", maxContextFiles)
-			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		files = append(files, here...)
+		if len(files) > maxContextFiles {
+			return fmt.Errorf("the build context has more than %d files", maxContextFiles)
 		}
 		return nil
 	}
-	if err := walk("/"); err != nil {
+	eg.Go(func() error { return walk("/") })
+	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
+	slices.Sort(files)
 	return files, nil
 }
+
+// listDirsAtOnce is how many directories contextFiles lists at once.
+const listDirsAtOnce = 8
 
 // maxReadBytes bounds what a check reads of one context file: enough for
 // the head of a key or a credentials file, never a whole data file.

@@ -196,10 +196,17 @@ func mergedRunInputs(g *Graph) map[*Node]bool {
 }
 
 // stageLines returns, per Dockerfile name, the lines of its FROM
-// instructions in order: the first line of each stage.
+// instructions in order: the first line of each stage. The map is shared:
+// callers read it.
 func stageLines(g *Graph) map[string][]int {
+	g.stagesOnce.Do(func() { g.stages = parseStageLines(g.infos) })
+	return g.stages
+}
+
+// parseStageLines parses each source file once for stageLines.
+func parseStageLines(infos []*pb.SourceInfo) map[string][]int {
 	out := map[string][]int{}
-	for _, info := range g.infos {
+	for _, info := range infos {
 		if info == nil || len(info.Data) == 0 {
 			continue
 		}

@@ -3,6 +3,7 @@ package llbopt
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
@@ -14,6 +15,12 @@ type Graph struct {
 	nodes     []*Node
 	infos     []*pb.SourceInfo
 	hasSource bool
+
+	// stages caches stageLines: the Dockerfile is parsed once per graph,
+	// not once per layerChain a pass asks for (every COPY of a 100-step
+	// Dockerfile asked again: BenchmarkFrontendScale).
+	stagesOnce sync.Once
+	stages     map[string][]int
 }
 
 // Node is one op of a Graph. Passes edit Op and Inputs in place; Encode
