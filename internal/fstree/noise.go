@@ -35,15 +35,24 @@ const pycHeader = 16
 // is not explained.
 func pycNoise(stockRoot, optimizedRoot string, diffs []Difference) Allowance {
 	a := Allowance{Pattern: "/**/__pycache__/*.pyc", ContentOnly: true, Pass: noisePass,
-		Reason: "a compiled Python file records the mtime of its source, which a step that runs again sets anew",
-		only:   map[string]map[string]bool{}}
+		Reason: "a compiled Python file records the mtime of its source, which a step that runs again sets anew"}
+	return contentNoise(a, stockRoot, optimizedRoot, diffs,
+		func(p string) bool { return path.Ext(p) == ".pyc" }, onlySourceMtime)
+}
+
+// contentNoise narrows a to the content differences of the paths of
+// diffs that pick takes and whose two files same tells apart from stock's
+// by nothing but the noise it knows; a file either side cannot read is
+// not explained.
+func contentNoise(a Allowance, stockRoot, optimizedRoot string, diffs []Difference, pick func(string) bool, same func(stock, optimized []byte) bool) Allowance {
+	a.only = map[string]map[string]bool{}
 	for _, d := range diffs {
-		if d.What != WhatContent || path.Ext(d.Path) != ".pyc" {
+		if d.What != WhatContent || !pick(d.Path) {
 			continue
 		}
 		s, err1 := os.ReadFile(filepath.Join(stockRoot, filepath.FromSlash(d.Path)))
 		o, err2 := os.ReadFile(filepath.Join(optimizedRoot, filepath.FromSlash(d.Path)))
-		if err1 == nil && err2 == nil && onlySourceMtime(s, o) {
+		if err1 == nil && err2 == nil && same(s, o) {
 			a.only[d.Path] = map[string]bool{WhatContent: true}
 		}
 	}
@@ -79,19 +88,9 @@ func noiseAllowances(stockRoot, optimizedRoot string, diffs []Difference) []Allo
 // another number. Any other change is not explained.
 func shadowNoise(stockRoot, optimizedRoot string, diffs []Difference) Allowance {
 	a := Allowance{Pattern: "/etc/shadow*", ContentOnly: true, Pass: noisePass,
-		Reason: "/etc/shadow records the day each account's password last changed, the day useradd ran",
-		only:   map[string]map[string]bool{}}
-	for _, d := range diffs {
-		if d.What != WhatContent || d.Path != "/etc/shadow" && d.Path != "/etc/shadow-" {
-			continue
-		}
-		s, err1 := os.ReadFile(filepath.Join(stockRoot, filepath.FromSlash(d.Path)))
-		o, err2 := os.ReadFile(filepath.Join(optimizedRoot, filepath.FromSlash(d.Path)))
-		if err1 == nil && err2 == nil && onlyShadowDays(s, o) {
-			a.only[d.Path] = map[string]bool{WhatContent: true}
-		}
-	}
-	return a
+		Reason: "/etc/shadow records the day each account's password last changed, the day useradd ran"}
+	return contentNoise(a, stockRoot, optimizedRoot, diffs,
+		func(p string) bool { return p == "/etc/shadow" || p == "/etc/shadow-" }, onlyShadowDays)
 }
 
 // onlyShadowDays tells whether two shadow files hold the same lines but
