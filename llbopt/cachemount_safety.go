@@ -33,6 +33,9 @@ type planKey struct {
 	dir string
 }
 
+// beingDecided marks a decision under way in plan.decided.
+const beingDecided = "it is being decided"
+
 func newPlan(g *Graph) *plan {
 	pl := &plan{g: g, reads: NewReads(g), results: map[*Node]pkgcache.Result{}, decided: map[planKey]string{}}
 	for _, n := range g.Nodes() {
@@ -60,7 +63,7 @@ func (pl *plan) refusal(n *Node, dir string) string {
 	if why, ok := pl.decided[k]; ok {
 		return why
 	}
-	pl.decided[k] = "it is being decided" // a graph has no cycles; this is never read
+	pl.decided[k] = beingDecided // a graph has no cycles; this is never read
 	why := pl.decide(n, dir)
 	pl.decided[k] = why
 	return why
@@ -84,6 +87,18 @@ func (pl *plan) decide(n *Node, dir string) string {
 		return why
 	}
 	if why := contentRefusal(cmds, dir); why != "" {
+		return why
+	}
+	if why := fileMountRefusal(res, c, cmds); why != "" {
+		return why
+	}
+	if why := unsetRefusal(res, c, cmds); why != "" {
+		return why
+	}
+	if why := pl.hiddenRefusal(n, c); why != "" {
+		return why
+	}
+	if why := pl.ownerRefusal(n, c); why != "" {
 		return why
 	}
 	if c.Runtime && pl.reads.InImage(n) {
@@ -227,4 +242,170 @@ func contentRefusal(cmds []pkgcache.Command, dir string) string {
 		}
 	}
 	return ""
+}
+
+// fileMountRefusal is the refusal for a step that touches a file this pass
+// would mount its own over (apt's docker-clean), or its directory: a
+// command that removes, edits or lists it would meet the mount instead
+// ("Device or resource busy", another content).
+func fileMountRefusal(res pkgcache.Result, c pkgcache.Cache, cmds []pkgcache.Command) string {
+	for _, d := range res.Defeats {
+		if d.Tool != c.Tool || d.Fix.Mount == nil {
+			continue
+		}
+		p := d.Fix.Mount.Path
+		names := func(v string) bool { return v == p || v == path.Dir(p) || namesInside(v, path.Dir(p)) }
+		for _, cmd := range cmds {
+			if cmd.Runs {
+				continue // a shell: the commands of its script follow
+			}
+			for i, a := range cmd.Args {
+				if !cmd.Known[i] || names(a) {
+					if !cmd.Known[i] && !slices.Contains(removers, cmd.Name) {
+						continue // a computed argument of a command that removes nothing
+					}
+					return fmt.Sprintf("`%s` touches %s, over which this pass would mount its own file", cmd.Text, path.Dir(p))
+				}
+			}
+			for _, rd := range cmd.Redirects {
+				if !rd.Known || names(rd.Path) {
+					return fmt.Sprintf("`%s` writes in %s, over which this pass would mount its own file", cmd.Text, path.Dir(p))
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// wrappers run another program the script walker does not follow, with
+// the environment they were given: a variable this pass unsets for the
+// tool it sees is unset for the one they run too.
+var wrappers = words("su sudo runuser setpriv gosu su-exec chroot nohup timeout nice ionice env xargs make sg newgrp unshare nsenter chpst flock stdbuf script")
+
+// unsetRefusal is the refusal for a step where this pass would unset a
+// variable (PIP_NO_CACHE_DIR) that also reaches commands it does not see
+// into (pip run through su, a script file): they would then write a cache
+// into the image that stock's build leaves out, where no mount is.
+func unsetRefusal(res pkgcache.Result, c pkgcache.Cache, cmds []pkgcache.Command) string {
+	i := slices.IndexFunc(res.Defeats, func(d pkgcache.Defeat) bool { return d.Tool == c.Tool && d.Fix.UnsetEnv != "" })
+	if i < 0 {
+		return ""
+	}
+	v := res.Defeats[i].Fix.UnsetEnv
+	for _, cmd := range cmds {
+		switch {
+		case cmd.Name == "":
+			return fmt.Sprintf("`%s` runs a command whose name the script computes, which would lose %s too", cmd.Text, v)
+		case slices.Contains(wrappers, cmd.Name):
+			return fmt.Sprintf("`%s` runs a program this pass does not see into, which would lose %s too", cmd.Text, v)
+		case strings.Contains(cmd.Name, "/"):
+			return fmt.Sprintf("`%s` runs a program of the build (%s), which would lose %s too", cmd.Text, cmd.Name, v)
+		}
+	}
+	return ""
+}
+
+// hiddenRefusal is the refusal for a step whose filesystem may already
+// hold files in c.Dir that the mount would hide: a step without network
+// cannot fetch them again, and an earlier copy into the directory (COPY
+// --from=deps /go/pkg/mod /go/pkg/mod) or an earlier step that used it
+// without this mount put them there for this step to read.
+func (pl *plan) hiddenRefusal(n *Node, c pkgcache.Cache) string {
+	exec := n.Op.GetExec()
+	if exec.Network == pb.NetMode_NONE {
+		return fmt.Sprintf("the step runs without a network: it can only use what is already in %s, which a mount would hide", c.Dir)
+	}
+	root := rootMount(exec)
+	if root == nil || root.Input < 0 || int(root.Input) >= len(n.Inputs) {
+		return ""
+	}
+	steps, _ := layerChain(pl.g, n.Inputs[root.Input])
+	for _, s := range steps {
+		where := "an earlier step"
+		if loc, ok := pl.g.Location(s.node); ok {
+			where = "the step at " + loc.String()
+		}
+		if f := s.node.Op.GetFile(); f != nil {
+			for _, a := range f.Actions {
+				if dest := fillsDir(s.node, a, c.Dir); dest != "" {
+					return fmt.Sprintf("%s writes %s, in or above it: the mount would hide those files from this step", where, dest)
+				}
+			}
+			continue
+		}
+		if s.node.Op.GetExec() == nil {
+			continue
+		}
+		for _, ec := range pl.result(s.node).Caches {
+			if ec.Dir != c.Dir {
+				continue
+			}
+			if why, ok := pl.decided[planKey{s.node, c.Dir}]; ok && why != "" && why != beingDecided {
+				return fmt.Sprintf("%s leaves files in it without this mount (%s): the mount would hide them from this step", where, why)
+			}
+		}
+	}
+	return ""
+}
+
+// fillsDir returns where a file action of n may put files in dir: a file
+// or link made in it, a copy into it, or a copy above it of another
+// stage, image or context (COPY --from=deps /go /go), whose files may lie
+// in it. A copy of the build context above it (COPY . /) is not counted:
+// a context holding a tool's cache at that path is not how projects are
+// laid out. "" when it does not.
+func fillsDir(n *Node, a *pb.FileAction, dir string) string {
+	in := func(p string) bool { return p == dir || within(p, dir) }
+	switch x := a.Action.(type) {
+	case *pb.FileAction_Mkfile:
+		if p := path.Clean("/" + x.Mkfile.Path); in(p) {
+			return p
+		}
+	case *pb.FileAction_Symlink:
+		if p := path.Clean("/" + x.Symlink.Newpath); in(p) {
+			return p
+		}
+	case *pb.FileAction_Copy:
+		dest := path.Clean("/" + x.Copy.Dest)
+		if in(dest) {
+			return dest
+		}
+		if !within(dir, dest) && dest != "/" {
+			return ""
+		}
+		if i := int(a.SecondaryInput); i >= 0 && i < len(n.Inputs) && n.Inputs[i].Node != nil {
+			if src := n.Inputs[i].Node.Op.GetSource(); src != nil && src.Identifier == mainContext {
+				return ""
+			}
+		}
+		return dest
+	}
+	return ""
+}
+
+// ownerRefusal is the refusal for a step run by a user other than root
+// whose cache directory lies below a directory that may not exist yet
+// (~/.cache for ~/.cache/pip): the runtime makes a mount point's missing
+// parents as root, so that directory would belong to root in the image,
+// where the tool running as the user would have made it the user's, and
+// a later write there by the user (mkdir ~/.cache/app, the program at run
+// time) would fail.
+func (pl *plan) ownerRefusal(n *Node, c pkgcache.Cache) string {
+	exec := n.Op.GetExec()
+	if !runsAsUser(exec) {
+		return ""
+	}
+	parent := path.Dir(c.Dir)
+	for _, kv := range exec.Meta.Env {
+		if home, ok := strings.CutPrefix(kv, "HOME="); ok && path.Clean(home) == parent {
+			return "" // the home the step runs with
+		}
+	}
+	if pl.lookup != nil {
+		user, _, _ := strings.Cut(exec.Meta.User, ":")
+		if _, _, home, ok := pl.lookup(user); ok && path.Clean(home) == parent {
+			return "" // the home, which exists when the user writes in it
+		}
+	}
+	return fmt.Sprintf("the step runs as %s and %s may not exist yet: the mount would make it belong to root in the image, where %s would make it the user's", exec.Meta.User, parent, c.Tool)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
 	"github.com/moby/patternmatcher"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/org/optfrontend/llbopt/manifest"
 	"github.com/org/optfrontend/llbopt/pkgcache"
@@ -72,8 +73,15 @@ func (p ManifestFirst) Apply(ctx context.Context, g *Graph) (Report, error) {
 		if err != nil {
 			continue
 		}
+		// The install sees the variables the script sets too
+		// (PIP_CONSTRAINT=constraints.txt pip install ..., export
+		// npm_config_userconfig=...): envReads asks them all.
+		meta, envWhy := scriptEnv(exec.Meta, cmds)
 		if build, ok, why := recognizeCargo(cmds, cp.dest); ok {
-			rep.Findings = append(rep.Findings, p.applyCargo(ctx, g, n, root, cp, build, why))
+			if why == "" {
+				why = envWhy
+			}
+			rep.Findings = append(rep.Findings, p.applyCargo(ctx, g, n, root, cp, build, why, meta))
 			continue
 		}
 		installs, why := recognizeInstalls(cmds, cp.dest)
@@ -81,11 +89,14 @@ func (p ManifestFirst) Apply(ctx context.Context, g *Graph) (Report, error) {
 			continue // not a dependency install
 		}
 		if why == "" {
+			why = envWhy
+		}
+		if why == "" {
 			why = p.missing(n, exec)
 		}
 		var plan *manifestPlan
 		if why == "" {
-			plan, why = p.plan(ctx, g, cp, installs, exec.Meta)
+			plan, why = p.plan(ctx, g, cp, installs, meta)
 		}
 		if why != "" {
 			rep.Findings = append(rep.Findings, Finding{Node: n, Message: "kept the install after the copy of the whole source: " + why})
@@ -102,6 +113,33 @@ func (p ManifestFirst) Apply(ctx context.Context, g *Graph) (Report, error) {
 		rep.Findings = append(rep.Findings, Finding{Node: n, Changed: true, Message: msg})
 	}
 	return rep, nil
+}
+
+// scriptEnv is the step's metadata with the variables its script's
+// commands run with added to its environment, for envReads; why is set
+// when the script gives a variable a value it computes, which may name a
+// file of the source.
+func scriptEnv(meta *pb.Meta, cmds []pkgcache.Command) (*pb.Meta, string) {
+	out := proto.Clone(meta).(*pb.Meta)
+	// The walk gives every command the HOME it runs with; only one the
+	// script sets itself is news.
+	home := "HOME=/root"
+	for _, kv := range meta.Env {
+		if strings.HasPrefix(kv, "HOME=") {
+			home = kv
+		}
+	}
+	for _, c := range cmds {
+		if c.EnvUnknown > 0 && !c.Runs {
+			return out, fmt.Sprintf("`%s` runs with a variable whose value the script computes, which may name a file of the source", c.Text)
+		}
+		for _, kv := range c.Env {
+			if kv != home && !slices.Contains(out.Env, kv) {
+				out.Env = append(out.Env, kv)
+			}
+		}
+	}
+	return out, ""
 }
 
 // wholeSourceCopy returns the exec's root mount and the copy it runs on,
@@ -236,6 +274,12 @@ func (p ManifestFirst) plan(ctx context.Context, g *Graph, cp *sourceCopy, insta
 			}
 		}
 		for _, r := range inst.Replaces {
+			if c := cp.node.Op.GetFile().Actions[0].GetCopy(); slices.Contains(names, r) && (c.Owner != nil || c.Mode >= 0 || c.ModeStr != "") {
+				// npm ci empties node_modules but keeps the directory the
+				// copy made, with the copy's owner and mode; left out of
+				// the copy, it would be made anew as the install's user.
+				return nil, fmt.Sprintf("the context has %s, which %s keeps as the copy makes it (--chown, --chmod), and this pass would leave out of the copy", r, inst.Tool)
+			}
 			if slices.Contains(names, r) && !slices.Contains(plan.exclude, r) {
 				plan.exclude = append(plan.exclude, r)
 			}

@@ -204,7 +204,7 @@ func stubNames(plan *manifest.CargoPlan) string {
 
 // applyCargo rewrites a step that runs a cargo build after the copy of the
 // whole source, or says why not.
-func (p ManifestFirst) applyCargo(ctx context.Context, g *Graph, n *Node, root *pb.Mount, cp *sourceCopy, b manifest.CargoBuild, why string) Finding {
+func (p ManifestFirst) applyCargo(ctx context.Context, g *Graph, n *Node, root *pb.Mount, cp *sourceCopy, b manifest.CargoBuild, why string, meta *pb.Meta) Finding {
 	exec := n.Op.GetExec()
 	if why == "" {
 		why = p.missing(n, exec)
@@ -217,7 +217,7 @@ func (p ManifestFirst) applyCargo(ctx context.Context, g *Graph, n *Node, root *
 	}
 	var plan *manifest.CargoPlan
 	if why == "" {
-		plan, why = p.cargoPlan(ctx, g, cp, b, exec.Meta)
+		plan, why = p.cargoPlan(ctx, g, cp, b, meta)
 	}
 	if why != "" {
 		return Finding{Node: n, Message: "kept the build after the copy of the whole source: " + why}

@@ -358,6 +358,9 @@ func TestManifestFirstRefusesWhatTheCopyMisses(t *testing.T) {
 	}{
 		{"symlinked requirements", "WORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", link, "requirements.txt is not the same file in a copy of the manifests alone"},
 		{"PIP_CONSTRAINT", "ENV PIP_CONSTRAINT=/app/constraints.txt\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(req), "PIP_CONSTRAINT=/app/constraints.txt names /app/constraints.txt"},
+		{"a variable set on the install's command line", "WORKDIR /app\nCOPY . .\nRUN PIP_CONSTRAINT=constraints.txt pip install -r requirements.txt\n", mapFS(req), "PIP_CONSTRAINT=constraints.txt names constraints.txt"},
+		{"a variable the script exports", "WORKDIR /app\nCOPY . .\nRUN export npm_config_userconfig=/app/ci.npmrc && npm ci\n", mapFS(pkg), "npm_config_userconfig=/app/ci.npmrc"},
+		{"a variable the script computes", "WORKDIR /app\nCOPY . .\nRUN export PIP_CONSTRAINT=c$RANDOM.txt && pip install -r requirements.txt\n", mapFS(req), "a variable whose value the script computes"},
 		{"PIP_REQUIREMENT relative", "ENV PIP_REQUIREMENT=constraints.txt\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(req), "PIP_REQUIREMENT=constraints.txt names constraints.txt"},
 		{"PIP_CONFIG_FILE", "ENV PIP_CONFIG_FILE=/app/ci.npmrc\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(req), "PIP_CONFIG_FILE"},
 		{"PIP_FIND_LINKS as a file URL", "ENV PIP_FIND_LINKS=file:///app/wheels\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", mapFS(req), "names /app/wheels"},

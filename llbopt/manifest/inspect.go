@@ -26,7 +26,7 @@ func (inst Install) Inspect(name string, data []byte) ([]string, error) {
 	case inst.Tool == "npm" && base == "package.json":
 		return nil, inst.packageJSON(name, data)
 	case inst.Tool == "npm" && (base == "package-lock.json" || base == "npm-shrinkwrap.json"):
-		return nil, packageLock(name, data)
+		return nil, packageLock(name, data, inst.IgnoreScripts)
 	case inst.Tool == "npm" && base == ".npmrc":
 		return nil, npmrc(name, data)
 	case inst.Tool == "go" && base == "go.mod":
@@ -70,6 +70,11 @@ func Requirements(name string, data []byte) ([]string, error) {
 			continue
 		}
 		opt, val := splitOption(line)
+		if optionIn(val) {
+			// pip reads every option of the line (--no-index --find-links
+			// ./wheels); the value would hide the second one.
+			return nil, refuseFile(name, "has several options on one line (%s), which this pass does not read apart", line)
+		}
 		switch opt {
 		case "-r", "--requirement", "-c", "--constraint":
 			if val == "" || path.IsAbs(val) || strings.ContainsAny(val, "*?[") {
@@ -109,7 +114,13 @@ func logicalLines(data []byte) []string {
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasSuffix(line, `\`) {
+		// As pip's join_lines: a line that is all comment never
+		// continues, whatever it ends with, and ends a continued one.
+		allComment := strings.HasPrefix(strings.TrimLeft(line, " \t"), "#")
+		if allComment {
+			line = " " + line
+		}
+		if strings.HasSuffix(line, `\`) && !allComment {
 			cur.WriteString(strings.TrimSuffix(line, `\`))
 			continue
 		}
@@ -124,6 +135,11 @@ func logicalLines(data []byte) []string {
 		out = append(out, rest)
 	}
 	return out
+}
+
+// optionIn tells whether an option's value holds another option.
+func optionIn(val string) bool {
+	return slices.ContainsFunc(strings.Fields(val), func(f string) bool { return strings.HasPrefix(f, "-") })
 }
 
 // stripComment drops a # that starts the line or follows whitespace.
@@ -248,11 +264,18 @@ func (inst Install) packageJSON(name string, data []byte) error {
 	return nil
 }
 
-func packageLock(name string, data []byte) error {
+// packageLock refuses a lock that links a package to a path in the
+// project, or, unless the install ignores scripts, names a dependency with
+// an install script (hasInstallScript): npm runs it in the project, and it
+// may read any file there (simple-git-hooks writes into .git, Prisma's
+// client reads prisma/schema.prisma), which the install on the manifests
+// alone does not have.
+func packageLock(name string, data []byte, ignoreScripts bool) error {
 	var lock struct {
 		Packages map[string]struct {
-			Link     bool   `json:"link"`
-			Resolved string `json:"resolved"`
+			Link             bool   `json:"link"`
+			Resolved         string `json:"resolved"`
+			HasInstallScript bool   `json:"hasInstallScript"`
 		} `json:"packages"`
 	}
 	if err := json.Unmarshal(data, &lock); err != nil {
@@ -267,6 +290,9 @@ func packageLock(name string, data []byte) error {
 		p := lock.Packages[k]
 		if p.Link || strings.HasPrefix(p.Resolved, "file:") {
 			return refuseFile(name, "links %s to a path in the project", k)
+		}
+		if k != "" && p.HasInstallScript && !ignoreScripts {
+			return refuseFile(name, "has %s run an install script, which may read any file of the project", strings.TrimPrefix(k, "node_modules/"))
 		}
 	}
 	return nil

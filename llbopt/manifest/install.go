@@ -249,6 +249,13 @@ func pipInstall(c pkgcache.Command, args []string, known []bool) (Install, bool,
 			if !path.IsAbs(v) {
 				return Install{}, true, refuse(c, "uses %s, a path in the project", v)
 			}
+			// --target /app where the source is copied: stock's install
+			// meets the source's files there (pip skips a directory that
+			// exists, or replaces it with --upgrade); on the manifests
+			// alone it does not.
+			if v = path.Clean(v); c.Cwd == "" || v == c.Cwd || strings.HasPrefix(v, strings.TrimSuffix(c.Cwd, "/")+"/") || strings.HasPrefix(c.Cwd, strings.TrimSuffix(v, "/")+"/") {
+				return Install{}, true, refuse(c, "uses %s, where the source is copied or above it", v)
+			}
 		case pipValued[opt]:
 			if _, err := value(); err != nil {
 				return Install{}, true, err

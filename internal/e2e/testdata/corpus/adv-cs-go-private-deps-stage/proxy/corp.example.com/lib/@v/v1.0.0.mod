@@ -1,0 +1,3 @@
+module corp.example.com/lib
+
+go 1.22

@@ -1,0 +1,3 @@
+fn main() {
+    println!("tool {}", tally::render(7));
+}

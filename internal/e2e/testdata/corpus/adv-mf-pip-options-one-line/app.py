@@ -1,0 +1,2 @@
+import tinypkg
+print(tinypkg.VALUE)

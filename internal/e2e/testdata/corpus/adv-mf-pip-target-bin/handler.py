@@ -1,0 +1,2 @@
+import tinycli
+tinycli.main()
