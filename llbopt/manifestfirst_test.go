@@ -139,7 +139,7 @@ func TestManifestFirstRewrites(t *testing.T) {
 			files: map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, ".npmrc": "registry=http://localhost:4873/\n", "server.js": ""},
 			want:  []string{".npmrc", "package.json"}},
 		{name: "npm ci ignoring scripts", run: "npm ci --ignore-scripts",
-			files: map[string]string{"package.json": `{"scripts":{"postinstall":"node setup.js"}}`, "package-lock.json": "{}"},
+			files: map[string]string{"package.json": `{"scripts":{"postinstall":"node setup.js"}}`, "package-lock.json": `{"lockfileVersion":3,"packages":{"":{}}}`},
 			want:  []string{"package-lock.json", "package.json"}},
 		{name: "go mod download", run: "go mod download -x",
 			files: map[string]string{"go.mod": "module example.com/x\n\ngo 1.22\n\nrequire github.com/google/uuid v1.6.0\n\nreplace github.com/a/b => github.com/c/b v1.0.0\n", "go.sum": "", "main.go": ""},
@@ -180,7 +180,7 @@ func TestManifestFirstRewrites(t *testing.T) {
 // after the copy of the whole source, each with the reason it gives.
 func TestManifestFirstRefuses(t *testing.T) {
 	req := map[string]string{"requirements.txt": flaskApp}
-	pkg := map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, "package-lock.json": "{}"}
+	pkg := map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, "package-lock.json": `{"lockfileVersion":3,"packages":{"":{}}}`}
 	with := func(base map[string]string, kv ...string) map[string]string {
 		m := map[string]string{}
 		for k, v := range base {
@@ -346,7 +346,7 @@ func TestManifestFirstKeepsTheChain(t *testing.T) {
 // reads as a path. Each is left after the copy of the whole source.
 func TestManifestFirstRefusesWhatTheCopyMisses(t *testing.T) {
 	req := map[string]string{"requirements.txt": flaskApp, "constraints.txt": "flask<4\n", "ci.npmrc": "omit=\n", "wheels/x.whl": "", "app.py": ""}
-	pkg := map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, "package-lock.json": "{}", "ci.npmrc": "include=dev\n"}
+	pkg := map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, "package-lock.json": `{"lockfileVersion":3,"packages":{"":{}}}`, "ci.npmrc": "include=dev\n"}
 	link := fstest.MapFS{
 		"requirements.txt":      &fstest.MapFile{Data: []byte("requirements/prod.txt"), Mode: fs.ModeSymlink},
 		"requirements/prod.txt": &fstest.MapFile{Data: []byte(flaskApp)},
@@ -402,7 +402,7 @@ func TestManifestFirstRefusesWhatTheCopyMisses(t *testing.T) {
 // install that reads no manifest is not said to read one, and a command
 // of a package manager that installs nothing is not called an install.
 func TestManifestFirstReportsWhatItDid(t *testing.T) {
-	pkg := map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, "package-lock.json": "{}", ".npmrc": "registry=http://localhost:4873/\n", "server.js": ""}
+	pkg := map[string]string{"package.json": `{"dependencies":{"ms":"2.1.3"}}`, "package-lock.json": `{"lockfileVersion":3,"packages":{"":{}}}`, ".npmrc": "registry=http://localhost:4873/\n", "server.js": ""}
 	for _, tc := range []struct {
 		name, dockerfile string
 		files            map[string]string

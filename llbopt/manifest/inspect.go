@@ -281,6 +281,11 @@ func packageLock(name string, data []byte, ignoreScripts bool) error {
 	if err := json.Unmarshal(data, &lock); err != nil {
 		return refuseFile(name, "cannot be read as JSON (%v)", err)
 	}
+	if lock.Packages == nil && !ignoreScripts {
+		// lockfileVersion 1 lists "dependencies" only, without
+		// hasInstallScript: which dependency runs a script is unknown.
+		return refuseFile(name, "does not say which dependencies run install scripts (no \"packages\": lockfileVersion 1), which may read any file of the project")
+	}
 	keys := make([]string, 0, len(lock.Packages))
 	for k := range lock.Packages {
 		keys = append(keys, k)

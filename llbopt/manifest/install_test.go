@@ -209,6 +209,8 @@ func TestInspect(t *testing.T) {
 		{"environment value", pip, "r.txt", "lib==${LIB_VERSION}\n", nil, "from the environment"},
 		{"unknown option", pip, "r.txt", "--use-feature=x\n", nil, "does not know"},
 		{"a dependency's install script", npm, "package-lock.json", `{"packages":{"":{"name":"a"},"node_modules/simple-git-hooks":{"version":"2.14.0","hasInstallScript":true}}}`, nil, "has simple-git-hooks run an install script"},
+		{"a lockfile v1", npm, "package-lock.json", `{"lockfileVersion":1,"dependencies":{"ms":{"version":"2.1.3"}}}`, nil, "lockfileVersion 1"},
+		{"a lockfile v1, scripts ignored", Install{Tool: "npm", IgnoreScripts: true}, "package-lock.json", `{"lockfileVersion":1,"dependencies":{"ms":{"version":"2.1.3"}}}`, nil, ""},
 		{"a dependency's install script, scripts ignored", Install{Tool: "npm", IgnoreScripts: true}, "package-lock.json", `{"packages":{"node_modules/esbuild":{"hasInstallScript":true}}}`, nil, ""},
 		{"the project's own install script in the lock", npm, "package-lock.json", `{"packages":{"":{"name":"a","hasInstallScript":true}}}`, nil, ""},
 		{"package.json", npm, "package.json", `{"name":"a","dependencies":{"ms":"^2","git":"github:u/r"},"scripts":{"start":"node ."}}`, nil, ""},
