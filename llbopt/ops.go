@@ -208,19 +208,12 @@ func addHelper(g *Graph, helper Edge, command string, target, layers, after Edge
 		{Input: 1, Dest: netRun, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND},
 	}
 	args := []string{"/bin/optfrontend", command, netTarget, netRun}
-	// The run's result and the target are whole filesystems. BuildKit
-	// keys an exec by the content of each mount that is read-only, has no
-	// output or mounts its input's root, unless the mount says otherwise:
-	// a checksum of every file, which costs as much as the image is large
-	// (3 s of the squash of a run on a 1 GB base, BenchmarkSquashScale).
-	// Keyed by their definitions instead, as a RUN's root is.
 	if after.Node != nil {
-		mounts = append(mounts, &pb.Mount{Input: int64(len(inputs)), Dest: netAfter, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND,
-			ContentCache: pb.MountContentCache_OFF})
+		mounts = append(mounts, &pb.Mount{Input: int64(len(inputs)), Dest: netAfter, Output: int64(pb.SkipOutput), Readonly: true, MountType: pb.MountType_BIND})
 		inputs = append(inputs, after)
 		args = append(args, netAfter)
 	}
-	t := &pb.Mount{Input: int64(pb.Empty), Dest: netTarget, Output: 1, MountType: pb.MountType_BIND, ContentCache: pb.MountContentCache_OFF}
+	t := &pb.Mount{Input: int64(pb.Empty), Dest: netTarget, Output: 1, MountType: pb.MountType_BIND}
 	if target.Node != nil {
 		t.Input = int64(len(inputs))
 		inputs = append(inputs, target)
@@ -231,7 +224,7 @@ func addHelper(g *Graph, helper Edge, command string, target, layers, after Edge
 		Mounts:  append(mounts, t),
 		Inputs:  inputs,
 		Name:    name,
-		Caps:    []apicaps.CapID{pb.CapExecMetaBase, pb.CapExecMetaNetwork, pb.CapExecMountBind, pb.CapExecMountContentCache},
+		Caps:    []apicaps.CapID{pb.CapExecMetaBase, pb.CapExecMetaNetwork, pb.CapExecMountBind},
 	})
 	return Edge{Node: n, Index: 1}
 }
