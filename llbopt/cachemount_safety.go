@@ -63,7 +63,9 @@ func (pl *plan) refusal(n *Node, dir string) string {
 	if why, ok := pl.decided[k]; ok {
 		return why
 	}
-	pl.decided[k] = beingDecided // a graph has no cycles; this is never read
+	// A graph has no cycles, so refusal never meets its own mark; hiddenRefusal
+	// reads it for an earlier step still being decided and does not count it.
+	pl.decided[k] = beingDecided
 	why := pl.decide(n, dir)
 	pl.decided[k] = why
 	return why
