@@ -267,6 +267,7 @@ func verifyModeOf(opts map[string]string) (verifyMode, error) {
 // passes returns the passes o selects, configured by cfg.
 func (o Options) passes(cfg llbopt.Config) []llbopt.Pass {
 	cfg.SquashAll = o.SquashAll
+	cfg.VCSDirs = slices.Contains(o.Passes, "vcsdirs")
 	var out []llbopt.Pass
 	for _, e := range llbopt.Passes(cfg) {
 		if slices.Contains(o.Passes, e.Pass.Name()) {

@@ -91,7 +91,7 @@ func TestFixesAreOptIn(t *testing.T) {
 	require.NoError(t, err)
 	// Every fix that is a pass changes what the image holds: never on by
 	// default, on when BUILDKIT_OPT_FIX names it.
-	for _, name := range []string{"norecommends", "nodevdeps", "buildtools"} {
+	for _, name := range []string{"vcsdirs", "norecommends", "nodevdeps", "buildtools"} {
 		require.False(t, has(def, name), "%s is on by default", name)
 		fix, err := SelectPasses(testClient{opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": name}})
 		require.NoError(t, err)
@@ -103,7 +103,7 @@ func TestFixesAreOptIn(t *testing.T) {
 	_, err = SelectPasses(testClient{opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "slim,pin"}})
 	require.NoError(t, err)
 	_, err = SelectPasses(testClient{opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "pinned"}})
-	require.ErrorContains(t, err, `build arg BUILDKIT_OPT_FIX: unknown fix "pinned"; known fixes: norecommends, nodevdeps, buildtools, slim, pin`)
+	require.ErrorContains(t, err, `build arg BUILDKIT_OPT_FIX: unknown fix "pinned"; known fixes: vcsdirs, norecommends, nodevdeps, buildtools, slim, pin`)
 }
 
 func TestFallbackOption(t *testing.T) {

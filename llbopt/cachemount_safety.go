@@ -302,9 +302,24 @@ func unsetRefusal(res pkgcache.Result, c pkgcache.Cache, cmds []pkgcache.Command
 			return fmt.Sprintf("`%s` runs a program this pass does not see into, which would lose %s too", cmd.Text, v)
 		case strings.Contains(cmd.Name, "/"):
 			return fmt.Sprintf("`%s` runs a program of the build (%s), which would lose %s too", cmd.Text, cmd.Name, v)
+		case slices.Contains(shells, cmd.Name) && !cmd.Runs:
+			return fmt.Sprintf("`%s` runs a script this pass does not see into, which would lose %s too", cmd.Text, v)
+		case !cmd.Uses && interpreter(cmd.Name):
+			return fmt.Sprintf("`%s` runs a program this pass does not see into, which would lose %s too", cmd.Text, v)
 		}
 	}
 	return ""
+}
+
+// interpreter tells whether a command runs a program of its own, which may
+// run anything (python setup.py, node build.js).
+func interpreter(name string) bool {
+	for _, p := range words("python perl ruby node php lua tclsh Rscript java deno bun") {
+		if rest, ok := strings.CutPrefix(name, p); ok && strings.Trim(rest, "0123456789.") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // hiddenRefusal is the refusal for a step whose filesystem may already
@@ -342,7 +357,15 @@ func (pl *plan) hiddenRefusal(n *Node, c pkgcache.Cache) string {
 			if ec.Dir != c.Dir {
 				continue
 			}
-			if why, ok := pl.decided[planKey{s.node, c.Dir}]; ok && why != "" && why != beingDecided {
+			// Apply decides steps in graph order, so an earlier step is
+			// decided already or being decided (it asked about this one);
+			// should it not be, deciding it now is safe: what it asks of
+			// this step then reads as not mounted, which only refuses more.
+			why, ok := pl.decided[planKey{s.node, c.Dir}]
+			if !ok {
+				why = pl.refusal(s.node, c.Dir)
+			}
+			if why != "" && why != beingDecided {
 				return fmt.Sprintf("%s leaves files in it without this mount (%s): the mount would hide them from this step", where, why)
 			}
 		}

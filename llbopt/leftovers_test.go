@@ -25,7 +25,7 @@ func copyExcludes(g *Graph) map[string][]string {
 }
 
 func TestLeftovers(t *testing.T) {
-	all := []string{"**/.git", "**/.hg", "**/.svn", "**/.cache/pip", "**/.npm/_cacache", "**/.cache/yarn", "**/node_modules/.cache", "**/.cache/go-build"}
+	all := []string{"**/.cache/pip", "**/.npm/_cacache", "**/.cache/yarn", "**/node_modules/.cache", "**/.cache/go-build"}
 	for _, tc := range []struct {
 		name       string
 		dockerfile string
@@ -55,7 +55,7 @@ func TestLeftovers(t *testing.T) {
 		{
 			name:       "a copy of node_modules itself",
 			dockerfile: "FROM node AS build\nWORKDIR /src\nRUN npm ci\nFROM node\nCOPY --from=build /src/node_modules /app/node_modules\n",
-			pruned:     map[string][]string{"/src/node_modules": {"**/.git", "**/.hg", "**/.svn", "**/.cache/pip", "**/.npm/_cacache", "**/.cache/yarn", "**/node_modules/.cache", ".cache", "**/.cache/go-build"}},
+			pruned:     map[string][]string{"/src/node_modules": {"**/.cache/pip", "**/.npm/_cacache", "**/.cache/yarn", "**/node_modules/.cache", ".cache", "**/.cache/go-build"}},
 		},
 		{
 			name:       "a copy of a home's .cache asks for caches",
@@ -164,7 +164,7 @@ func TestLeftoversRequireSource(t *testing.T) {
 	// A source written with a trailing slash in the op: its directory
 	// header is not among the paths the checksum keeps.
 	cp := &pb.FileActionCopy{Src: "/app/"}
-	require.False(t, Leftovers{Caps: dftest.AllCaps()}.requireSource(cp))
+	require.False(t, requireSource(dftest.AllCaps(), cp))
 	require.Nil(t, cp.RequiredPaths)
 }
 
@@ -185,6 +185,68 @@ func TestLeftoversAllowWhereTheCopyPutsThem(t *testing.T) {
 	}
 	require.Contains(t, paths, "/app/node_modules/.cache", "the copied node_modules' own cache")
 	require.Contains(t, paths, "/app/node_modules/**/node_modules/.cache")
-	require.Contains(t, paths, "/app/node_modules/**/.git")
+	require.NotContains(t, paths, "/app/node_modules/**/.git", "version control is the vcsdirs fix's")
 	require.Len(t, paths, len(copyExcludes(g)["/src/node_modules"]))
+}
+
+// TestVCSDirs: the vcsdirs fix leaves version-control directories out of
+// the copies leftovers prunes, after the caches when both run, and only
+// those: a later RUN, a copy from the context and a copy that names .git
+// keep them.
+func TestVCSDirs(t *testing.T) {
+	vcs := []string{"**/.git", "**/.hg", "**/.svn"}
+	for _, tc := range []struct {
+		name       string
+		dockerfile string
+		both       bool
+		pruned     map[string][]string
+	}{
+		{
+			name:       "a built checkout copied into the final stage",
+			dockerfile: "FROM golang AS build\nWORKDIR /src\nRUN git clone https://example.com/x .\nFROM busybox\nCOPY --from=build /src /app\n",
+			pruned:     map[string][]string{"/src": vcs},
+		},
+		{
+			name:       "after the caches when leftovers ran first",
+			dockerfile: "FROM golang AS build\nWORKDIR /src\nRUN git clone https://example.com/x .\nFROM busybox\nCOPY --from=build /src /app\n",
+			both:       true,
+			pruned:     map[string][]string{"/src": {"**/.cache/pip", "**/.npm/_cacache", "**/.cache/yarn", "**/node_modules/.cache", "**/.cache/go-build", "**/.git", "**/.hg", "**/.svn"}},
+		},
+		{
+			name:       "a later RUN may read them",
+			dockerfile: "FROM golang AS build\nRUN true\nFROM alpine\nCOPY --from=build /src /app\nRUN cd /app && git describe > VERSION\n",
+			pruned:     map[string][]string{"/src": nil},
+		},
+		{
+			name:       "asked for by name",
+			dockerfile: "FROM golang AS build\nRUN true\nFROM alpine\nCOPY --from=build /src/.git /app/.git\n",
+			pruned:     map[string][]string{"/src/.git": nil},
+		},
+		{
+			name:       "the build context",
+			dockerfile: "FROM busybox\nCOPY . /app\n",
+			pruned:     map[string][]string{"/": nil},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def, _ := dftest.Convert(t, tc.dockerfile, "")
+			g, err := Decode(def)
+			require.NoError(t, err)
+			if tc.both {
+				_, err := Leftovers{Caps: dftest.AllCaps()}.Apply(context.Background(), g)
+				require.NoError(t, err)
+			}
+			rep, err := VCSDirs{Caps: dftest.AllCaps()}.Apply(context.Background(), g)
+			require.NoError(t, err)
+			require.NoError(t, g.Validate())
+			got := copyExcludes(g)
+			for src, want := range tc.pruned {
+				require.Equal(t, want, got[src], "copy of %s", src)
+			}
+			for _, f := range rep.Findings {
+				require.True(t, f.Changed, f.Message)
+				require.Contains(t, f.Message, "Git metadata (.git)")
+			}
+		})
+	}
 }

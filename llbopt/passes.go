@@ -24,6 +24,10 @@ type Config struct {
 	// LLBCaps are the builder's LLB capabilities, which decide what a pass
 	// may emit; nil when unknown.
 	LLBCaps *apicaps.CapSet
+	// VCSDirs is whether the vcsdirs fix is on, which the contextfilter
+	// pass also follows: version-control directories are left out of the
+	// context even where the image that ships may hold them.
+	VCSDirs bool
 	// Self is the reference of the frontend's own image (the gateway's
 	// "source" option), whose binary the squash pass runs in the build;
 	// empty when unknown.
@@ -44,11 +48,12 @@ type Entry struct {
 // meet: a pass never looks at another's work except through the graph.
 func Passes(cfg Config) []Entry {
 	return []Entry{
-		{Pass: ContextFilter{Caps: cfg.LLBCaps}, Default: true},
+		{Pass: ContextFilter{Caps: cfg.LLBCaps, VCS: cfg.VCSDirs}, Default: true},
 		{Pass: SecretFilter{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: ManifestFirst{Read: cfg.Read, List: cfg.List, Caps: cfg.LLBCaps}, Default: true},
 		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
+		{Pass: VCSDirs{Caps: cfg.LLBCaps}, Fix: true},
 		{Pass: NoRecommends{}, Fix: true},
 		{Pass: NoDevDeps{}, Fix: true},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps, Helper: cfg.Self}, Default: true},

@@ -114,7 +114,7 @@ func allowed(t *testing.T, dir, out string, dropped map[string]bool) allowance {
 					a.ctxPatterns = append(a.ctxPatterns, strings.TrimPrefix(p, "**/"))
 				}
 			}
-		case "leftovers":
+		case "leftovers", "vcsdirs":
 			if m := leftoversMsg.FindStringSubmatch(r.Message); m != nil {
 				c := leftoverCopy{line: r.Line, dest: copyDest(t, dir, r.Line)}
 				for _, p := range leftoverPat.FindAllStringSubmatch(m[1], -1) {

@@ -1,34 +1,55 @@
 package e2e
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
 // TestLeftoversStayInTheBuilder copies a builder stage's tree into the final
-// stage: the optimized image has everything stock's has but the tree's .git
-// and node_modules/.cache, and the report says so at the COPY's line.
+// stage: the optimized image has everything stock's has but the tree's
+// node_modules/.cache, and the report says so at the COPY's line. The
+// tree's .git stays (a program may read it), unless the vcsdirs fix asks.
 func TestLeftoversStayInTheBuilder(t *testing.T) {
-	stockRef, optRef := ref("e2e/leftovers:stock"), ref("e2e/leftovers:optimized")
+	stockRef := ref("e2e/leftovers:stock")
 	stockBuild(t, "testdata/leftovers", stockRef)
-	out := optBuild(t, "testdata/leftovers", optRef)
-	require.Contains(t, out, "optfrontend leftovers: the copy of /app from another stage leaves out")
-	require.Contains(t, out, "(line 13)")
-
 	stock := filesystem(t, image(t, stockRef, nil))
-	opt := filesystem(t, image(t, optRef, nil))
-	var saved int64
-	for _, p := range diffPaths(stock, opt) {
-		require.True(t, under(p, "/app/.git") || under(p, "/app/node_modules/.cache"), "unexpected difference at %s", p)
-		_, inOpt := opt[p]
-		require.False(t, inOpt, "%s differs but is still in the optimized image", p)
-		saved += stock[p].Size
+	for _, tc := range []struct {
+		name, fix string
+		gone      []string
+		least     int64
+	}{
+		{"default", "", []string{"/app/node_modules/.cache"}, 200000},
+		{"vcsdirs", "vcsdirs", []string{"/app/node_modules/.cache", "/app/.git"}, 500000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			optRef := ref("e2e/leftovers:" + tc.name)
+			var args []string
+			if tc.fix != "" {
+				args = []string{"--build-arg", "BUILDKIT_OPT_FIX=" + tc.fix}
+			}
+			out := optBuild(t, "testdata/leftovers", optRef, args...)
+			require.Contains(t, out, "optfrontend leftovers: the copy of /app from another stage leaves out")
+			require.Contains(t, out, "(line 13)")
+			require.Equal(t, tc.fix != "", strings.Contains(out, "optfrontend vcsdirs: the copy of /app from another stage leaves out"))
+			opt := filesystem(t, image(t, optRef, nil))
+			var saved int64
+			for _, p := range diffPaths(stock, opt) {
+				require.True(t, slices.ContainsFunc(tc.gone, func(g string) bool { return under(p, g) }), "unexpected difference at %s", p)
+				_, inOpt := opt[p]
+				require.False(t, inOpt, "%s differs but is still in the optimized image", p)
+				saved += stock[p].Size
+			}
+			require.Contains(t, opt, "/app/node_modules/left-pad/index.js")
+			require.Contains(t, opt, "/app/app.sh")
+			_, head := opt["/app/.git/HEAD"]
+			require.Equal(t, tc.fix == "", head, "the checkout's .git/HEAD")
+			require.GreaterOrEqual(t, saved, tc.least)
+			t.Logf("pruned %d bytes of builder leftovers", saved)
+		})
 	}
-	require.Contains(t, opt, "/app/node_modules/left-pad/index.js")
-	require.Contains(t, opt, "/app/app.sh")
-	require.GreaterOrEqual(t, saved, int64(500000))
-	t.Logf("pruned %d bytes of builder leftovers", saved)
 }
 
 // TestUnusedStagesAreNotBuilt: a stage the target does not use is not
