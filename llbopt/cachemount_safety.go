@@ -262,11 +262,13 @@ func fileMountRefusal(res pkgcache.Result, c pkgcache.Cache, cmds []pkgcache.Com
 				continue // a shell: the commands of its script follow
 			}
 			for i, a := range cmd.Args {
-				if !cmd.Known[i] || names(a) {
-					if !cmd.Known[i] && !slices.Contains(removers, cmd.Name) {
-						continue // a computed argument of a command that removes nothing
-					}
+				switch {
+				case cmd.Known[i] && names(a):
 					return fmt.Sprintf("`%s` touches %s, over which this pass would mount its own file", cmd.Text, path.Dir(p))
+				case !cmd.Known[i] && !cmd.Uses && !slices.Contains(silent, cmd.Name):
+					// A word known only when the build runs may name it; a
+					// package manager's are its packages.
+					return fmt.Sprintf("`%s` may touch %s (%s is known only when the build runs), over which this pass would mount its own file", cmd.Text, path.Dir(p), a)
 				}
 			}
 			for _, rd := range cmd.Redirects {
@@ -421,10 +423,8 @@ func (pl *plan) ownerRefusal(n *Node, c pkgcache.Cache) string {
 		return ""
 	}
 	parent := path.Dir(c.Dir)
-	for _, kv := range exec.Meta.Env {
-		if home, ok := strings.CutPrefix(kv, "HOME="); ok && path.Clean(home) == parent {
-			return "" // the home the step runs with
-		}
+	if home, ok := envValue(exec.Meta.Env, "HOME"); ok && path.Clean(home) == parent {
+		return "" // the home the step runs with
 	}
 	if pl.lookup != nil {
 		user, _, _ := strings.Cut(exec.Meta.User, ":")

@@ -124,10 +124,8 @@ func scriptEnv(meta *pb.Meta, cmds []pkgcache.Command) (*pb.Meta, string) {
 	// The walk gives every command the HOME it runs with; only one the
 	// script sets itself is news.
 	home := "HOME=/root"
-	for _, kv := range meta.Env {
-		if strings.HasPrefix(kv, "HOME=") {
-			home = kv
-		}
+	if v, ok := envValue(meta.Env, "HOME"); ok {
+		home = "HOME=" + v
 	}
 	for _, c := range cmds {
 		if c.EnvUnknown > 0 && !c.Runs {

@@ -250,3 +250,15 @@ func cloneNode(n *Node) *Node {
 	}
 	return c
 }
+
+// envValue is the value a key has in an op's environment list ("K=V", the
+// last one counting, as for an exec), and whether it is there.
+func envValue(env []string, key string) (string, bool) {
+	val, ok := "", false
+	for _, kv := range env {
+		if v, found := strings.CutPrefix(kv, key+"="); found {
+			val, ok = v, true
+		}
+	}
+	return val, ok
+}
