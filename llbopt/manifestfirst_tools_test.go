@@ -19,7 +19,7 @@ func TestManifestFirstRewritesTools(t *testing.T) {
 		files           map[string]string
 		want            []string // the manifests copied first
 	}{
-		{name: "pnpm", from: "node:22-slim", run: "pnpm install --frozen-lockfile --prod",
+		{name: "pnpm", from: "node:22-slim", run: "pnpm install --frozen-lockfile --prod --ignore-scripts",
 			files: map[string]string{
 				"package.json":   `{"name":"web","packageManager":"pnpm@9.12.0","scripts":{"start":"node src/index.js"},"dependencies":{"express":"^4.19.2"}}`,
 				"pnpm-lock.yaml": "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    dependencies:\n      express:\n        specifier: ^4.19.2\n        version: 4.19.2\n",
@@ -27,7 +27,7 @@ func TestManifestFirstRewritesTools(t *testing.T) {
 				"src/index.js":   "",
 			},
 			want: []string{".npmrc", "package.json", "pnpm-lock.yaml"}},
-		{name: "yarn", from: "node:22-slim", run: "yarn install --frozen-lockfile --production --network-timeout 600000",
+		{name: "yarn", from: "node:22-slim", run: "yarn install --frozen-lockfile --production --network-timeout 600000 --ignore-scripts",
 			files: map[string]string{
 				"package.json": `{"name":"api","scripts":{"start":"node server.js"},"dependencies":{"express":"^4.19.2"}}`,
 				"yarn.lock":    "# yarn lockfile v1\n\n\nexpress@^4.19.2:\n  version \"4.19.2\"\n  resolved \"https://registry.yarnpkg.com/express/-/express-4.19.2.tgz#e25437827a3aa7f2a827bc8171bbbb664a356465\"\n",
@@ -106,8 +106,10 @@ func TestManifestFirstRefusesTools(t *testing.T) {
 		{"pnpm workspace", "pnpm install --frozen-lockfile", with(pnpm, "pnpm-workspace.yaml", "packages:\n  - 'packages/*'\n"), "the context has pnpm-workspace.yaml"},
 		{"pnpm patches", "pnpm install --frozen-lockfile", with(pnpm, "package.json", `{"pnpm":{"patchedDependencies":{"express@4.19.2":"patches/express.patch"}}}`), "patches dependencies"},
 		{"pnpm hooks", "pnpm install", with(pnpm, ".pnpmfile.cjs", "module.exports = {hooks: {}}\n"), "the context has .pnpmfile.cjs"},
-		{"yarn berry", "yarn install --frozen-lockfile", with(yarn, ".yarnrc.yml", "nodeLinker: node-modules\n"), "Yarn 2+ reads .yarn/ releases, plugins and patches"},
-		{"yarn release of the project", "yarn install --frozen-lockfile", with(yarn, ".yarnrc", "yarn-path \".yarn-releases/yarn-1.22.22.cjs\"\n"), "runs the yarn release"},
+		{"pnpm's dependencies' install scripts", "pnpm install --frozen-lockfile", pnpm, "does not say which dependencies run install scripts"},
+		{"Yarn 1's dependencies' install scripts", "yarn install --frozen-lockfile", yarn, "Yarn 1's lock never does"},
+		{"yarn berry", "yarn install --frozen-lockfile --ignore-scripts", with(yarn, ".yarnrc.yml", "nodeLinker: node-modules\n"), "Yarn 2+ reads .yarn/ releases, plugins and patches"},
+		{"yarn release of the project", "yarn install --frozen-lockfile --ignore-scripts", with(yarn, ".yarnrc", "yarn-path \".yarn-releases/yarn-1.22.22.cjs\"\n"), "runs the yarn release"},
 		{"yarn postinstall", "yarn", with(yarn, "package.json", `{"scripts":{"postinstall":"patch-package"}}`), `"postinstall" script`},
 		{"poetry installs the project", "poetry install", poetry, "installs the project itself"},
 		{"poetry path dependency", "poetry install --no-root", with(poetry, "pyproject.toml", "[tool.poetry.dependencies]\nshared = { path = \"libs/shared\", develop = true }\n"), "takes shared from libs/shared"},

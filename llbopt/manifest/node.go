@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -111,7 +112,7 @@ func (inst Install) pnpmFile(name, base string, data []byte) error {
 	case "package.json":
 		return inst.nodePackage(name, data)
 	case "pnpm-lock.yaml":
-		return pnpmLock(name, data)
+		return pnpmLock(name, data, inst.IgnoreScripts)
 	case ".npmrc":
 		return inst.pnpmrc(name, data)
 	}
@@ -123,7 +124,7 @@ func (inst Install) yarnFile(name, base string, data []byte) error {
 	case "package.json":
 		return inst.nodePackage(name, data)
 	case "yarn.lock":
-		return yarnLock(name, data)
+		return yarnLock(name, data, inst.IgnoreScripts)
 	case ".yarnrc":
 		return inst.yarnrc(name, data)
 	case ".npmrc":
@@ -263,8 +264,9 @@ func pathProtocol(line string) bool {
 // pnpmLock scans pnpm-lock.yaml: a package taken from a path, an importer
 // other than the project itself (a workspace package), or patched
 // dependencies make the install read more of the project.
-func pnpmLock(name string, data []byte) error {
+func pnpmLock(name string, data []byte, ignoreScripts bool) error {
 	importers := false
+	version, builds := "", ""
 	for n, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimRight(line, " \t\r")
 		if pathProtocol(line) {
@@ -272,6 +274,12 @@ func pnpmLock(name string, data []byte) error {
 		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
+		}
+		if v, ok := strings.CutPrefix(line, "lockfileVersion:"); ok {
+			version = strings.Trim(strings.TrimSpace(v), `'"`)
+		}
+		if strings.TrimSpace(line) == "requiresBuild: true" && builds == "" {
+			builds = fmt.Sprintf("line %d", n+1)
 		}
 		if line[0] != ' ' {
 			importers = line == "importers:"
@@ -286,12 +294,27 @@ func pnpmLock(name string, data []byte) error {
 			}
 		}
 	}
+	if ignoreScripts {
+		return nil
+	}
+	// A dependency's install script runs in the project (simple-git-hooks
+	// writes into its .git, Prisma's reads prisma/schema.prisma), which
+	// the install on the manifests alone does not have. Lock files up to
+	// version 6 mark such packages; version 9 no longer does.
+	if builds != "" {
+		return refuseFile(name, "has a dependency run an install script (requiresBuild, %s), which may read any file of the project", builds)
+	}
+	if major, _, _ := strings.Cut(version, "."); major == "" || major >= "7" || len(major) > 1 {
+		return refuseFile(name, "does not say which dependencies run install scripts (lockfileVersion %s), which may read any file of the project; --ignore-scripts runs none", version)
+	}
 	return nil
 }
 
 // yarnLock scans yarn.lock: Yarn 2+'s format, a package taken from a path,
-// or an entry for a path spec make the install read more of the project.
-func yarnLock(name string, data []byte) error {
+// or an entry for a path spec make the install read more of the project,
+// and so does, unless the install ignores scripts, any dependency's
+// install script, which Yarn 1's lock does not mark.
+func yarnLock(name string, data []byte, ignoreScripts bool) error {
 	for n, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimRight(line, " \t\r")
 		if strings.HasPrefix(line, "__metadata:") {
@@ -309,6 +332,9 @@ func yarnLock(name string, data []byte) error {
 				return refuseFile(name, "takes %s from a path in the project (line %d)", entry, n+1)
 			}
 		}
+	}
+	if !ignoreScripts {
+		return refuseFile(name, "does not say which dependencies run install scripts (Yarn 1's lock never does), which may read any file of the project; --ignore-scripts runs none")
 	}
 	return nil
 }
