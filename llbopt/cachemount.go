@@ -54,7 +54,14 @@ func (CacheMount) Name() string { return "cachemount" }
 func (p CacheMount) Apply(ctx context.Context, g *Graph) (Report, error) {
 	var rep Report
 	pl := newPlan(g)
-	for _, n := range g.Nodes() {
+	// Inputs before their users: a pass before this one may have added a
+	// step that runs before an existing one (manifestfirst's build on
+	// stubs), and hiddenRefusal asks about the steps before a step.
+	order, err := g.order()
+	if err != nil {
+		return rep, err
+	}
+	for _, n := range order {
 		res, ok := pl.results[n]
 		if !ok {
 			continue

@@ -359,7 +359,7 @@ func (pl *plan) hiddenRefusal(n *Node, c pkgcache.Cache) string {
 			if ec.Dir != c.Dir {
 				continue
 			}
-			// Apply decides steps in graph order, so an earlier step is
+			// Apply decides steps inputs first, so an earlier step is
 			// decided already or being decided (it asked about this one);
 			// should it not be, deciding it now is safe: what it asks of
 			// this step then reads as not mounted, which only refuses more.

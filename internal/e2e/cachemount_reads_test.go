@@ -24,6 +24,7 @@ var refusalReport = regexp.MustCompile(`optfrontend cachemount: no cache mount f
 // report names; and the report must leave the step alone, saying why.
 func TestCacheMountLaterReaders(t *testing.T) {
 	goserver := filepath.Join(bed.root, "examples", "goserver")
+	sem := make(chan struct{}, examplesParallel)
 	for _, tc := range []struct {
 		name    string
 		from    string // an example whose files the context starts with
@@ -85,6 +86,9 @@ RUN pip install idna==3.10 && rm -rf ~/.cache/*
 `}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // two at a time: most of a build waits on the network
+			sem <- struct{}{}
+			defer func() { <-sem }()
 			dir := t.TempDir()
 			if tc.from != "" {
 				dir = copyDir(t, tc.from)

@@ -15,53 +15,6 @@ import (
 // probeCount matches the line the cache probe below prints.
 var probeCount = regexp.MustCompile(`(?m)^#\d+ [0-9.]+ cache-probe files=(\d+) kbytes=(\d+)$`)
 
-// TestCacheMountsAreWritten shows, for each package-manager family an
-// example exercises, that the cache mount the report names is really the
-// directory the tool writes: after one optimized build in a cache namespace
-// of this run's own, a probe build mounts the same cache by its id and
-// counts what is in it. A mount at a directory the tool never uses would be
-// empty, and a cache mount that saves nothing is only a cost.
-func TestCacheMountsAreWritten(t *testing.T) {
-	for _, tc := range []struct {
-		example string
-		tools   []string // the report's names for the families
-	}{
-		{"javaapp", []string{"maven"}},
-		{"pnpmapp", []string{"pnpm"}},
-		{"poetryapp", []string{"poetry"}},
-		{"uvapp", []string{"uv"}},
-		{"yarnapp", []string{"yarn"}},
-		{"rustapp", []string{"cargo-registry"}},
-		{"goserver", []string{"go-mod", "go-build"}},
-		{"express", []string{"npm"}},
-	} {
-		t.Run(tc.example, func(t *testing.T) {
-			dir := filepath.Join(bed.root, "examples", tc.example)
-			if _, err := os.Stat(dir); err != nil {
-				t.Fatalf("example %s: %v", tc.example, err)
-			}
-			ns := fmt.Sprintf("e2e-written-%d", time.Now().UnixNano())
-			// --no-cache runs every step, and on this BuildKit starts every
-			// cache mount empty (TestNoCacheEmptiesCacheMounts): what the
-			// probe finds is what this one build wrote. A cache id is not
-			// part of a step's cache key, so the namespace alone would not
-			// run anything again.
-			out := optBuild(t, dir, ref("e2e/"+tc.example+":written"), "--no-cache", "--build-arg=BUILDKIT_CACHE_MOUNT_NS="+ns)
-
-			dirs := map[string]string{}
-			for _, m := range mountReport.FindAllStringSubmatch(out, -1) {
-				dirs[m[1]] = m[2]
-			}
-			for _, tool := range tc.tools {
-				require.NotEmpty(t, dirs[tool], "the report names no cache mount for %s:\n%s", tool, tail(out, 30))
-				files, kb := probeCache(t, ns, "optfrontend/"+tool+dirs[tool])
-				t.Logf("%s: %s cache at %s holds %d files, %d kB after one build", tc.example, tool, dirs[tool], files, kb)
-				require.Positive(t, files, "the %s cache mount at %s is empty after the build: the tool does not write there", tool, dirs[tool])
-			}
-		})
-	}
-}
-
 // probeCache mounts the cache id of namespace ns in a build of its own and
 // counts the files in it and their size in kB. The stock frontend names a
 // cache mount's id ns + "/" + id, as the pass does.
@@ -83,7 +36,7 @@ func probeCache(t *testing.T, ns, id string) (files, kb int) {
 }
 
 // TestNoCacheEmptiesCacheMounts records a fact of this BuildKit that the
-// benchmark's "cold" column and the test above rely on: a build with
+// benchmark's "cold" column and TestExamplesOptimized's cache probe rely on: a build with
 // --no-cache gets an empty cache mount, not the one earlier builds wrote,
 // while a build without it sees what the last one left. (A cache id is not
 // part of a step's cache key: each step names its id in a comment too, so

@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -49,6 +51,25 @@ func logContent(p string, a, b map[string]fileEntry) bool {
 		x.Mode == y.Mode && x.UID == y.UID && x.GID == y.GID
 }
 
+// examplesParallel is how many examples TestExamplesOptimized builds at
+// once: most of a build waits on the network or the registry, and two at a
+// time took 2026-12-03's suite from 11 minutes down (see .ci/run's limit).
+const examplesParallel = 2
+
+// cacheWriters are, per example, the package-manager families whose cache
+// mount TestExamplesOptimized shows is really the directory the tool
+// writes (the report's names for them).
+var cacheWriters = map[string][]string{
+	"javaapp":   {"maven"},
+	"pnpmapp":   {"pnpm"},
+	"poetryapp": {"poetry"},
+	"uvapp":     {"uv"},
+	"yarnapp":   {"yarn"},
+	"rustapp":   {"cargo-registry"},
+	"goserver":  {"go-mod", "go-build"},
+	"express":   {"npm"},
+}
+
 // TestExamplesOptimized builds every example with the default passes,
 // through buildx and the syntax line, and proves the result equivalent to
 // stock: its filesystem differs from the stock image's only inside the
@@ -56,11 +77,27 @@ func logContent(p string, a, b map[string]fileEntry) bool {
 // between two stock builds anyway), it passes the smoke check, and a
 // second optimized build with --no-cache differs from the first only where
 // stock's own two builds differ.
+//
+// That second build runs in a cache namespace of its own, and on this
+// BuildKit --no-cache starts every cache mount empty
+// (TestNoCacheEmptiesCacheMounts), so a probe then shows that each cache
+// mount of cacheWriters holds what that one build wrote: a mount at a
+// directory the tool never uses would be empty, and a cache mount that
+// saves nothing is only a cost.
 func TestExamplesOptimized(t *testing.T) {
+	var mu sync.Mutex
 	var sizes []string
+	t.Cleanup(func() {
+		slices.Sort(sizes)
+		t.Logf("image size, stock vs optimized (compressed layers; files unpacked):\n%s", strings.Join(sizes, "\n"))
+	})
+	sem := make(chan struct{}, examplesParallel)
 	for _, dir := range exampleDirs(t) {
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sem <- struct{}{}
+			defer func() { <-sem }()
 			stockRef, againRef, optRef := ref("e2e/"+name+":stock"), ref("e2e/"+name+":stock-again"), ref("e2e/"+name+":optimized")
 			stockBuild(t, dir, stockRef)
 			stockBuild(t, dir, againRef, "--no-cache")
@@ -119,7 +156,18 @@ func TestExamplesOptimized(t *testing.T) {
 			// (a path, or a path of the same shape but its digits: a log
 			// named by the time).
 			optAgainRef := ref("e2e/" + name + ":optimized-again")
-			optBuild(t, dir, optAgainRef, "--no-cache")
+			ns := fmt.Sprintf("e2e-written-%s-%d", name, time.Now().UnixNano())
+			againOut := optBuild(t, dir, optAgainRef, "--no-cache", "--build-arg=BUILDKIT_CACHE_MOUNT_NS="+ns)
+			written := map[string]string{}
+			for _, m := range mountReport.FindAllStringSubmatch(againOut, -1) {
+				written[m[1]] = m[2]
+			}
+			for _, tool := range cacheWriters[name] {
+				require.NotEmpty(t, written[tool], "the report names no cache mount for %s:\n%s", tool, tail(againOut, 30))
+				files, kb := probeCache(t, ns, "optfrontend/"+tool+written[tool])
+				t.Logf("%s: %s cache at %s holds %d files, %d kB after one build", name, tool, written[tool], files, kb)
+				require.Positive(t, files, "the %s cache mount at %s is empty after the build: the tool does not write there", tool, written[tool])
+			}
 			varying := map[string]bool{}
 			for _, p := range noise {
 				varying[digitRun.ReplaceAllString(p, "#")] = true
@@ -141,10 +189,12 @@ func TestExamplesOptimized(t *testing.T) {
 			if strings.Contains(out, "optfrontend squash: exported") {
 				require.Zero(t, optOwn, "a squashed image still wastes bytes in the Dockerfile's own layers")
 			}
-			sizes = append(sizes, sizeRow(t, name, stockImg, optImg, stock, opt, base))
+			row := sizeRow(t, name, stockImg, optImg, stock, opt, base)
+			mu.Lock()
+			sizes = append(sizes, row)
+			mu.Unlock()
 		})
 	}
-	t.Logf("image size, stock vs optimized (compressed layers; files unpacked):\n%s", strings.Join(sizes, "\n"))
 }
 
 // sizeRow is one line of the size table the test prints.
