@@ -118,6 +118,11 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 	if err := oc.verifyResult(ctx, res, configs); err != nil {
 		return nil, err
 	}
+	if opt.Static && req == "" {
+		// After verify: the passes are proven on the image they made;
+		// the fix then changes it on purpose, and says so.
+		return applyStatic(ctx, c, res)
+	}
 	return res, nil
 }
 

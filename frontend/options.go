@@ -68,6 +68,9 @@ type Options struct {
 	// Slim and Pin are the fixes of the target stage's base image that
 	// BUILDKIT_OPT_FIX names.
 	Slim, Pin bool
+	// Static is the fix that ships a static program on scratch (see
+	// applyStatic).
+	Static bool
 	// SquashAll is BUILDKIT_OPT_SQUASH.
 	SquashAll bool
 	// Fallback is whether a failed optimized graph is solved again as the
@@ -102,6 +105,7 @@ func registry() []switchable {
 		switchable{name: checksWord, on: true},
 		switchable{name: fixSlim, fix: true},
 		switchable{name: fixPin, fix: true},
+		switchable{name: fixStatic, fix: true},
 	)
 }
 
@@ -136,6 +140,8 @@ func ParseOptions(opts map[string]string) (Options, error) {
 			o.Slim = true
 		case s.name == fixPin:
 			o.Pin = true
+		case s.name == fixStatic:
+			o.Static = true
 		}
 	}
 	if v := opts["build-arg:"+BuildArgSquash]; v != "" {
