@@ -79,6 +79,11 @@ type Allowance struct {
 	// checked them (noise it found by reading both files, or where
 	// stock's own build varies).
 	only map[string]map[string]bool
+	// shapes, when set, also explains a path that appears in one tree
+	// only (added, missing) when a path of the same shape (its digit runs
+	// as #) did so between stock's own two runs: a name its build makes
+	// anew each time (yarn's /tmp/yarn--<ms>-<random> script shims).
+	shapes map[string]map[string]bool
 }
 
 // rule is an allowance made ready to match.
@@ -182,7 +187,7 @@ func (r rule) explains(d Difference) bool {
 	case r.a.files[d.Path] && d.What == WhatMissing:
 		return true
 	case r.a.only != nil:
-		return r.a.only[d.Path][d.What]
+		return r.a.only[d.Path][d.What] || r.a.shapes[pathShape(d.Path)][d.What]
 	case r.a.MissingOnly && d.What != WhatMissing:
 		return false
 	case r.a.ContentOnly && d.What != WhatContent:

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 )
 
 // noisePass is the Pass of the allowances the comparer adds itself.
@@ -22,6 +23,7 @@ var noise = []Allowance{
 	{Pattern: "/**/.npm/_cacache/index-v5", ContentOnly: true, Reason: "npm's cache index records when each entry was fetched"},
 	{Pattern: "/**/.npm/_logs/*-debug-*.log", Reason: "npm names its debug log by the time it was written"},
 	{Pattern: "/**/.config/go/telemetry/local/*.count", Reason: "Go's telemetry counts each run of its tools, in a file named by the day"},
+	{Pattern: "/tmp/v8-compile-cache-*", ContentOnly: true, Reason: "v8-compile-cache (yarn 1's) records which code a run compiled, which a warm package cache changes"},
 }
 
 // pycHeader is the size of a compiled Python file's header: magic,
@@ -133,15 +135,36 @@ func digits(b []byte) bool {
 // the same path), so a file stock's build writes anew each time (a
 // compiled extension whose build directory is random, a timestamp) does
 // not count against the passes, and nothing else does either.
+//
+// A path only one of stock's runs has, named by digits that change each
+// run (a time, a random number), stands for every path of its shape: the
+// optimized run makes a third name. Only a name with digits counts, and
+// only as added or missing.
 func varies(stock, again *Tree) Allowance {
 	a := Allowance{Pattern: "/**", Pass: noisePass,
 		Reason: "stock's own build gives other bytes here when it runs again",
-		only:   map[string]map[string]bool{}}
+		only:   map[string]map[string]bool{}, shapes: map[string]map[string]bool{}}
 	for _, d := range Diff(stock, again) {
 		if a.only[d.Path] == nil {
 			a.only[d.Path] = map[string]bool{}
 		}
 		a.only[d.Path][d.What] = true
+		if shape := pathShape(d.Path); shape != d.Path && (d.What == WhatAdded || d.What == WhatMissing) {
+			if a.shapes[shape] == nil {
+				a.shapes[shape] = map[string]bool{}
+			}
+			// Stock's second run adds its name where the first had
+			// another: the optimized run may add a third, or lack the
+			// first's.
+			a.shapes[shape][WhatAdded] = true
+			a.shapes[shape][WhatMissing] = true
+		}
 	}
 	return a
 }
+
+// digitRun is a run of decimal digits in a path.
+var digitRun = regexp.MustCompile(`[0-9]+`)
+
+// pathShape is p with every run of digits as #.
+func pathShape(p string) string { return digitRun.ReplaceAllString(p, "#") }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -31,6 +32,7 @@ func TestCommandNoise(t *testing.T) {
 		"root/.npm/_logs/2026-12-01T22_18_15_559Z-debug-0.log": "a",
 		"root/.npm/_cacache/index-v5/17/b4/46a3":               `{"time":1}`,
 		"var/cache/ldconfig/aux-cache":                         "t1",
+		"tmp/v8-compile-cache-0/11.3/yarn.js.MAP":              "m1",
 		"root/.config/go/telemetry/local/go@go1.26.8-go1.26.8-linux-amd64-2026-12-02.v1.count": "1",
 		"etc/shadow":  "root:*:20424:0:99999:7:::\nappuser:!:20424:0:99999:7:::\n",
 		"etc/shadow-": "root:*:20424:0:99999:7:::\napp:!:20424::::::\n",
@@ -43,6 +45,7 @@ func TestCommandNoise(t *testing.T) {
 		"root/.npm/_logs/2026-12-02T01_08_50_933Z-debug-0.log":                                 "b",
 		"root/.npm/_cacache/index-v5/17/b4/46a3":                                               `{"time":2}`,
 		"var/cache/ldconfig/aux-cache":                                                         "t2",
+		"tmp/v8-compile-cache-0/11.3/yarn.js.MAP":                                              "m2",
 		"root/.config/go/telemetry/local/go@go1.26.8-go1.26.8-linux-amd64-2026-12-02.v1.count": "2",
 		"etc/shadow":  "root:*:20424:0:99999:7:::\nappuser:!:20425:0:99999:7:::\n",
 		"etc/shadow-": "root:*:20424:0:99999:7:::\napp:$6$x:20425::::::\n",
@@ -64,7 +67,8 @@ func TestCommandNoise(t *testing.T) {
 	for _, d := range r.FirstExplained {
 		explained[d.Path] = d.Allowance.Pass + ": " + d.Allowance.Reason
 	}
-	require.Len(t, explained, 8)
+	require.Len(t, explained, 9)
+	require.Contains(t, explained["/tmp/v8-compile-cache-0/11.3/yarn.js.MAP"], "v8-compile-cache")
 	require.Contains(t, explained["/etc/shadow"], "verify: /etc/shadow records the day")
 	require.Contains(t, explained["/app/__pycache__/stamp.cpython-312.pyc"], "verify: a compiled Python file records the mtime")
 	require.Contains(t, explained["/var/log/dpkg.log"], "verify: logs record")
@@ -104,4 +108,34 @@ func TestCommandAgain(t *testing.T) {
 
 	require.ErrorContains(t, run(Command, []string{"--stock", stock, "--again", filepath.Join(tmp, "none"), "--optimized", optimized, "--out", out}, &log),
 		"reading stock's tree of the second run")
+}
+
+// TestCommandAgainNamesOfARun: a name stock's build makes anew each run
+// (yarn's /tmp/yarn--<ms>-<random> script shims) stands for its shape: the
+// optimized run's third name is explained, added or missing; a name of
+// another shape, and a digitless name only one tree has, are not.
+func TestCommandAgainNamesOfARun(t *testing.T) {
+	stock, again, optimized, tmp := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	writeFiles(t, stock, map[string]string{"tmp/yarn--1796314300001-0.11/node": "x", "app.js": "a"})
+	writeFiles(t, again, map[string]string{"tmp/yarn--1796314300777-0.52/node": "x", "app.js": "a"})
+	writeFiles(t, optimized, map[string]string{"tmp/yarn--1796314309999-0.93/node": "x", "tmp/other-12/x": "y", "tmp/extra": "z", "app.js": "a"})
+	out := filepath.Join(tmp, "result.json")
+	var log bytes.Buffer
+	require.NoError(t, run(Command, []string{"--stock", stock, "--again", again, "--optimized", optimized, "--out", out}, &log))
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	var r Result
+	require.NoError(t, json.Unmarshal(data, &r))
+	var unexplained []string
+	for _, d := range r.FirstUnexplained {
+		unexplained = append(unexplained, d.Path)
+	}
+	slices.Sort(unexplained)
+	require.Equal(t, []string{"/tmp/extra", "/tmp/other-12", "/tmp/other-12/x"}, unexplained)
+	var explained []string
+	for _, d := range r.FirstExplained {
+		explained = append(explained, d.Path+" "+d.What)
+	}
+	require.Contains(t, explained, "/tmp/yarn--1796314309999-0.93 added")
+	require.Contains(t, explained, "/tmp/yarn--1796314300001-0.11/node missing")
 }
