@@ -73,6 +73,9 @@ func applyStatic(ctx context.Context, c gwclient.Client, res *gwclient.Result) (
 		why = "the build was handed to the frontend its syntax line names, which applies its own fixes or none"
 	}
 	if why == "" {
+		why = staticSources(ctx, a, st.copies)
+	}
+	if why == "" {
 		res, why = fixStaticResult(ctx, c, res, st)
 	}
 	if why != "" {
@@ -81,6 +84,25 @@ func applyStatic(ctx context.Context, c gwclient.Client, res *gwclient.Result) (
 	}
 	warnAt(ctx, a.src, loc, "optfrontend static: "+st.report)
 	return res, nil
+}
+
+// staticSources says why the context files the stage copies may be read
+// by the program when it runs, "" when every one is a source of the build
+// (staticSource).
+func staticSources(ctx context.Context, a *advice, copies []string) string {
+	if len(copies) == 0 {
+		return ""
+	}
+	files, err := a.contextFiles(ctx, copies)
+	if err != nil {
+		return fmt.Sprintf("the files the stage copies could not be listed: %v", err)
+	}
+	for _, f := range files {
+		if !staticSource(f) {
+			return fmt.Sprintf("the stage copies %s from the context, which the program may read when it runs (the fixed image would not have it)", f)
+		}
+	}
+	return ""
 }
 
 // forwarded is whether the stock builder hands this build to another

@@ -27,6 +27,9 @@ var staticToolchains = []string{"golang", "rust"}
 type staticStage struct {
 	base  string    // the base image, as the Dockerfile names it
 	build staticRun // the RUN that builds the program
+	// copies are the context paths the stage's COPYs name, whose files
+	// must all be the toolchain's sources (staticSource).
+	copies []string
 	// report is the applied fix's report line.
 	report string
 }
@@ -80,7 +83,13 @@ func staticStageOf(dt []byte, target string, buildArgs map[string]string) (*stat
 	if why != "" {
 		return nil, loc, why
 	}
-	return &staticStage{base: base, build: build}, loc, ""
+	var copies []string
+	for _, cmd := range s.Commands {
+		if c, ok := cmd.(*instructions.CopyCommand); ok {
+			copies = append(copies, c.SourcePaths...)
+		}
+	}
+	return &staticStage{base: base, build: build, copies: copies}, loc, ""
 }
 
 // staticBase is the stage's base image when it is a known toolchain.
@@ -279,4 +288,47 @@ func (r staticRun) made(prog string, env []string) bool {
 		return dir == path.Join(cmp.Or(envValue(env, "CARGO_HOME"), "/usr/local/cargo"), "bin")
 	}
 	return r.workdir != "" && strings.HasPrefix(prog, path.Join(r.workdir, "target")+"/")
+}
+
+// staticSourceNames are the files a Go or Rust project holds besides its
+// code that no program reads when it runs: its build files, its docs, its
+// repository's own.
+var staticSourceNames = []string{
+	"go.mod", "go.sum", "go.work", "go.work.sum", "Cargo.toml", "Cargo.lock", "rust-toolchain", "rust-toolchain.toml",
+	".dockerignore", ".gitignore", ".gitattributes", ".editorconfig", "Makefile",
+}
+
+// staticSource tells whether a context file the stage copies is one the
+// program cannot need at run time: code the build compiles (.go, .rs,
+// assembly, C for cgo), a build or repository file, a document, or a file
+// under vendor/, testdata/, .git/, .github/ or .cargo/. Anything else (a
+// template, a config file, a static asset) may be read by the program
+// when it runs, from the WORKDIR the fix leaves empty; a //go:embed file is
+// compiled in, but which files are embedded is not read here, so they
+// count too.
+func staticSource(p string) bool {
+	base := path.Base(p)
+	for _, dir := range []string{"vendor", "testdata", ".git", ".github", ".cargo"} {
+		if strings.HasPrefix(p, dir+"/") || strings.Contains(p, "/"+dir+"/") {
+			return true
+		}
+	}
+	switch path.Ext(base) {
+	case ".go", ".rs", ".s", ".c", ".h", ".md":
+		return true
+	}
+	dockerfile := strings.HasPrefix(base, "Dockerfile") || strings.HasSuffix(base, ".Dockerfile") || base == "Containerfile"
+	return dockerfile || slices.Contains(staticSourceNames, base) || isDoc(base)
+}
+
+// isDoc tells whether a file name is a project's document (README,
+// LICENSE, ...).
+func isDoc(base string) bool {
+	up := strings.ToUpper(base)
+	for _, d := range []string{"README", "LICENSE", "LICENCE", "COPYING", "NOTICE", "CHANGELOG", "AUTHORS", "CONTRIBUTING", "SECURITY"} {
+		if strings.HasPrefix(up, d) {
+			return true
+		}
+	}
+	return false
 }

@@ -309,3 +309,20 @@ func TestStaticOption(t *testing.T) {
 	_, err := ParseOptions(map[string]string{"build-arg:" + BuildArgOpt: "-static"})
 	require.ErrorIs(t, err, ErrUnknownPass, "static is a fix, not a pass BUILDKIT_OPT switches")
 }
+
+// TestStaticSource: the context files a fixed stage may copy are its
+// build's sources, build and repository files and documents; a file the
+// program may read when it runs refuses the fix.
+func TestStaticSource(t *testing.T) {
+	for p, want := range map[string]bool{
+		"main.go": true, "cmd/server/main.go": true, "go.mod": true, "go.sum": true, "src/lib.rs": true, "Cargo.toml": true,
+		"Cargo.lock": true, "asm_amd64.s": true, "README.md": true, "LICENSE": true, "docs/guide.md": true,
+		"Dockerfile": true, "Dockerfile.dynamic": true, "build.Dockerfile": true, ".dockerignore": true, "Makefile": true,
+		"vendor/golang.org/x/sys/unix/LICENSE": true, "vendor/modules.txt": true, "internal/x/testdata/golden.json": true,
+		".github/workflows/ci.yml": true, ".cargo/config.toml": true,
+		"templates/index.html": false, "config.yaml": false, "static/app.css": false, "migrations/001.sql": false,
+		"notes.txt": false, ".env": false, "assets/logo.png": false,
+	} {
+		require.Equal(t, want, staticSource(p), p)
+	}
+}

@@ -73,6 +73,14 @@ func TestStaticFix(t *testing.T) {
 	require.Equal(t, want, again, "the same build gives the same image")
 	t.Logf("staticfix: fixed image %s both times", want)
 
+	t.Run("a file the program may read", func(t *testing.T) {
+		tdir := copyDir(t, dir)
+		require.NoError(t, os.MkdirAll(filepath.Join(tdir, "templates"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(tdir, "templates", "index.html"), []byte("<p>hi</p>\n"), 0o644))
+		out := optBuild(t, tdir, ref("e2e/staticfix:template"), "--build-arg", "BUILDKIT_OPT_FIX=static")
+		require.Contains(t, out, "optfrontend static: left the image as it is: the stage copies templates/index.html from the context, which the program may read when it runs")
+	})
+
 	t.Run("dynamic", func(t *testing.T) {
 		df := filepath.Join(dir, "Dockerfile.dynamic")
 		plainRef, dynRef := ref("e2e/staticfix:dynamic-plain"), ref("e2e/staticfix:dynamic-fix")
