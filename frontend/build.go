@@ -55,7 +55,7 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 	// returns): it lives as long as the build.
 	oc.buildCtx = ctx
 	cfg := passConfig(c, bo)
-	cfg.Users, cfg.Read, cfg.List = oc.users, oc.readFile, oc.readDir
+	cfg.Users, cfg.Read, cfg.List, cfg.Entries = oc.users, oc.readFile, oc.readDir, oc.readEntries
 	passes := opt.passes(cfg)
 	oc.pipeline = llbopt.NewPipeline(append(passes, extra...)...)
 	req := bo.Opts["requestid"]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
@@ -12,6 +13,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/org/optfrontend/llbopt"
 	"github.com/org/optfrontend/llbopt/pkgcache"
 )
 
@@ -63,6 +65,25 @@ func (c *optClient) readDir(ctx context.Context, def *pb.Definition, dir string)
 		names = append(names, e.Path)
 	}
 	return names, nil
+}
+
+// readEntries is the passes' llbopt.EntryReader: it solves the
+// definition, as readDir does, and lists one directory of the result with
+// each entry's type and link target.
+func (c *optClient) readEntries(ctx context.Context, def *pb.Definition, dir string) ([]llbopt.DirEntry, error) {
+	ref, err := c.solveRef(ctx, def)
+	if err != nil || ref == nil {
+		return nil, err // scratch: an empty directory
+	}
+	entries, err := ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: dir})
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", dir, err)
+	}
+	out := make([]llbopt.DirEntry, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, llbopt.DirEntry{Name: e.Path, Mode: os.FileMode(e.Mode), Linkname: e.Linkname})
+	}
+	return out, nil
 }
 
 // solveRef solves a definition past the passes (it is a part of the graph

@@ -37,6 +37,12 @@ type CacheMount struct {
 	// is under the home /etc/passwd gives, and the mount must be theirs.
 	// nil leaves such execs' HOME-relative caches alone.
 	Users UserDB
+	// Entries lists a directory of the filesystem an exec runs on, to
+	// find a symbolic link on the way to a cache directory: the runtime
+	// follows it when it places the mount, so the mount would not be
+	// where the report and the plan say. nil does not look (optctl
+	// explain, which has no daemon).
+	Entries EntryReader
 }
 
 // UserDB returns the users that the root filesystem a definition's result
@@ -54,6 +60,7 @@ func (CacheMount) Name() string { return "cachemount" }
 func (p CacheMount) Apply(ctx context.Context, g *Graph) (Report, error) {
 	var rep Report
 	pl := newPlan(g)
+	pl.ctx, pl.entries = ctx, p.Entries
 	// Inputs before their users: a pass before this one may have added a
 	// step that runs before an existing one (manifestfirst's build on
 	// stubs), and hiddenRefusal asks about the steps before a step.
@@ -72,10 +79,14 @@ func (p CacheMount) Apply(ctx context.Context, g *Graph) (Report, error) {
 			res = p.withUsers(ctx, g, n, pl, &rep)
 			pl.results[n] = res
 		}
+		if err := pl.checkLinks(n, res); err != nil {
+			return rep, fmt.Errorf("op %s: %w", n.Digest(), err)
+		}
 		fs, err := p.rewrite(ctx, g, n, n.Op.GetExec(), res, pl)
 		if err != nil {
 			return rep, fmt.Errorf("op %s: %w", n.Digest(), err)
 		}
+		pl.rewritten[n] = true
 		rep.Findings = append(rep.Findings, fs...)
 	}
 	return rep, nil

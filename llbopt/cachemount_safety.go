@@ -1,7 +1,9 @@
 package llbopt
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -26,6 +28,12 @@ type plan struct {
 	// later steps that run as the same users.
 	lookup  pkgcache.Lookup
 	decided map[planKey]string
+	// ctx and entries read the filesystem a step runs on (linkRefusal);
+	// entries is nil when there is no daemon to ask.
+	ctx     context.Context
+	entries EntryReader
+	// rewritten are the steps Apply has rewritten, whose decisions stand.
+	rewritten map[*Node]bool
 }
 
 type planKey struct {
@@ -37,7 +45,7 @@ type planKey struct {
 const beingDecided = "it is being decided"
 
 func newPlan(g *Graph) *plan {
-	pl := &plan{g: g, reads: NewReads(g), results: map[*Node]pkgcache.Result{}, decided: map[planKey]string{}}
+	pl := &plan{g: g, reads: NewReads(g), results: map[*Node]pkgcache.Result{}, decided: map[planKey]string{}, rewritten: map[*Node]bool{}}
 	for _, n := range g.Nodes() {
 		if exec := n.Op.GetExec(); exec != nil && exec.Meta != nil {
 			pl.results[n] = pkgcache.Analyze(execOf(exec), nil)
@@ -113,6 +121,83 @@ func (pl *plan) decide(n *Node, dir string) string {
 			where = "the step at " + loc.String()
 		}
 		return fmt.Sprintf("%s may read it without this mount: %s", where, r.Why)
+	}
+	return ""
+}
+
+// checkLinks refuses, before n is rewritten, the mounts the plan gave it
+// whose way has a symbolic link in the filesystem n runs on (linkRefusal).
+// It reads that filesystem only now, when every step before n is as the
+// build will run it (Apply goes inputs first), so no step runs twice; the
+// decisions of the steps after n at that directory are then made again,
+// knowing n keeps its files in the image. A step before n on the same
+// filesystem that got the mount cannot be taken back: the link appeared
+// between them, and the pass fails, so that the build is stock's (the
+// safety net) rather than wrong.
+func (pl *plan) checkLinks(n *Node, res pkgcache.Result) error {
+	for _, c := range res.Caches {
+		if pl.refusal(n, c.Dir) != "" {
+			continue
+		}
+		why := pl.linkRefusal(n, c.Dir)
+		if why == "" {
+			continue
+		}
+		if root := rootMount(n.Op.GetExec()); root != nil && root.Input >= 0 && int(root.Input) < len(n.Inputs) {
+			steps, _ := layerChain(pl.g, n.Inputs[root.Input])
+			for _, s := range steps {
+				if s.node.Op.GetExec() != nil && pl.decided[planKey{s.node, c.Dir}] == "" && slices.ContainsFunc(pl.result(s.node).Caches, func(ec pkgcache.Cache) bool { return ec.Dir == c.Dir }) {
+					return fmt.Errorf("a cache mount at %s was given to an earlier step, and %s", c.Dir, why)
+				}
+			}
+		}
+		pl.decided[planKey{n, c.Dir}] = why
+		for k := range pl.decided {
+			if k.dir == c.Dir && k.n != n && !pl.rewritten[k.n] {
+				delete(pl.decided, k)
+			}
+		}
+	}
+	return nil
+}
+
+// linkRefusal is the refusal for a cache directory on whose way a name of
+// the step's filesystem is a symbolic link (/root -> var/roothome, the
+// ostree layout) or not a directory: the runtime follows the link when it
+// places the mount, so the mount would be at another path than the one
+// this plan and the report name, and the image would lack what the report
+// says it keeps. Names are read from / down to the first that does not
+// exist yet, which the runtime makes as a directory.
+func (pl *plan) linkRefusal(n *Node, dir string) string {
+	if pl.entries == nil {
+		return ""
+	}
+	root := rootMount(n.Op.GetExec())
+	if root == nil || root.Input < 0 || int(root.Input) >= len(n.Inputs) {
+		return "" // scratch: nothing on the way
+	}
+	def, err := pl.g.Definition(n.Inputs[root.Input])
+	if err != nil {
+		return fmt.Sprintf("the filesystem the step runs on could not be read: %v", err)
+	}
+	cur := "/"
+	for _, name := range strings.Split(strings.Trim(path.Clean(dir), "/"), "/") {
+		entries, err := pl.entries(pl.ctx, def, cur)
+		if err != nil {
+			return fmt.Sprintf("%s could not be listed in the filesystem the step runs on: %v", cur, err)
+		}
+		i := slices.IndexFunc(entries, func(e DirEntry) bool { return e.Name == name })
+		if i < 0 {
+			return "" // the runtime makes the rest
+		}
+		p := path.Join(cur, name)
+		switch e := entries[i]; {
+		case e.Mode&fs.ModeSymlink != 0:
+			return fmt.Sprintf("%s is a symbolic link (to %s) in the filesystem the step runs on: the mount would be placed where it leads, not at %s", p, e.Linkname, dir)
+		case !e.Mode.IsDir():
+			return fmt.Sprintf("%s is not a directory in the filesystem the step runs on", p)
+		}
+		cur = p
 	}
 	return ""
 }

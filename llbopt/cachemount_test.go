@@ -3,6 +3,8 @@ package llbopt
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -309,4 +311,77 @@ func TestCacheMountNamedUser(t *testing.T) {
 			require.NotEmpty(t, rep.Findings)
 		})
 	}
+}
+
+// TestCacheMountLinksOnTheWay: a symbolic link or a file on the way to the
+// cache directory in the filesystem the step runs on (a symlinked /root,
+// adversarial case adv-cs-go-cache-symlink-home) refuses the mount, which
+// the runtime would place where the link leads; a directory that does not
+// exist yet, or a plain one, does not. An unreadable filesystem refuses.
+func TestCacheMountLinksOnTheWay(t *testing.T) {
+	dir := func(name string) DirEntry { return DirEntry{Name: name, Mode: fs.ModeDir | 0o755} }
+	for _, tc := range []struct {
+		name    string
+		tree    map[string][]DirEntry
+		err     error
+		refusal string
+	}{
+		{name: "a plain home", tree: map[string][]DirEntry{"/": {dir("root"), dir("usr")}, "/root": {dir(".cache")}, "/root/.cache": {}}},
+		{name: "nothing there yet", tree: map[string][]DirEntry{"/": {dir("usr")}}},
+		{name: "a symlinked /root", tree: map[string][]DirEntry{"/": {{Name: "root", Mode: fs.ModeSymlink | 0o777, Linkname: "var/roothome"}}},
+			refusal: "/root is a symbolic link (to var/roothome) in the filesystem the step runs on: the mount would be placed where it leads, not at /root/.cache/pip"},
+		{name: "a symlinked .cache", tree: map[string][]DirEntry{"/": {dir("root")}, "/root": {{Name: ".cache", Mode: fs.ModeSymlink | 0o777, Linkname: "/tmp/cache"}}},
+			refusal: "/root/.cache is a symbolic link (to /tmp/cache)"},
+		{name: "a file on the way", tree: map[string][]DirEntry{"/": {dir("root")}, "/root": {{Name: ".cache", Mode: 0o644}}},
+			refusal: "/root/.cache is not a directory"},
+		{name: "unreadable", err: errors.New("solve failed"), refusal: "could not be listed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := Decode(runDef(t, "pip install flask"))
+			require.NoError(t, err)
+			entries := func(_ context.Context, _ *pb.Definition, d string) ([]DirEntry, error) {
+				return tc.tree[d], tc.err
+			}
+			rep, err := CacheMount{Entries: entries}.Apply(context.Background(), g)
+			require.NoError(t, err)
+			mounts := cacheMounts(findExec(t, g).Op.GetExec())
+			if tc.refusal == "" {
+				require.NotNil(t, mounts["/root/.cache/pip"], "findings: %v", rep.Findings)
+				return
+			}
+			require.Nil(t, mounts["/root/.cache/pip"])
+			var msgs []string
+			for _, f := range rep.Findings {
+				msgs = append(msgs, f.Message)
+			}
+			require.Contains(t, strings.Join(msgs, "\n"), tc.refusal)
+		})
+	}
+}
+
+// TestCacheMountLinkBetweenMountedSteps: a link that appears on the way
+// between two steps that would share a mount cannot be refused for the
+// second alone (the first already has the mount, whose files the second
+// then would not see): the pass fails, so that the build falls back to
+// stock's graph.
+func TestCacheMountLinkBetweenMountedSteps(t *testing.T) {
+	st := llb.Image("docker.io/library/python:3.12-slim")
+	for _, script := range []string{"pip install six", "echo hi > /etc/motd", "pip install idna"} {
+		st = st.Run(llb.Args([]string{"/bin/sh", "-c", script}), llb.AddEnv("PATH", "/usr/local/bin:/usr/bin:/bin")).Root()
+	}
+	def, err := st.Marshal(context.Background(), llb.LinuxAmd64)
+	require.NoError(t, err)
+	g, err := Decode(def.ToPB())
+	require.NoError(t, err)
+	entries := func(_ context.Context, d *pb.Definition, dir string) ([]DirEntry, error) {
+		if dir == "/" {
+			return []DirEntry{{Name: "root", Mode: fs.ModeDir | 0o700}}, nil
+		}
+		if dir == "/root" && len(d.Def) > 3 { // as if the middle step had made a link
+			return []DirEntry{{Name: ".cache", Mode: fs.ModeSymlink | 0o777, Linkname: "/tmp/c"}}, nil
+		}
+		return nil, nil
+	}
+	_, err = CacheMount{Entries: entries}.Apply(context.Background(), g)
+	require.ErrorContains(t, err, "a cache mount at /root/.cache/pip was given to an earlier step, and /root/.cache is a symbolic link")
 }

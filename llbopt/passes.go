@@ -21,6 +21,9 @@ type Config struct {
 	// List lists a directory of a state, as Read reads a file; nil when
 	// there is no daemon to ask.
 	List DirReader
+	// Entries lists a directory of a state with each entry's type; nil
+	// when there is no daemon to ask.
+	Entries EntryReader
 	// LLBCaps are the builder's LLB capabilities, which decide what a pass
 	// may emit; nil when unknown.
 	LLBCaps *apicaps.CapSet
@@ -51,7 +54,7 @@ func Passes(cfg Config) []Entry {
 		{Pass: ContextFilter{Caps: cfg.LLBCaps, VCS: cfg.VCSDirs}, Default: true},
 		{Pass: SecretFilter{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: ManifestFirst{Read: cfg.Read, List: cfg.List, Caps: cfg.LLBCaps}, Default: true},
-		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users}, Default: true},
+		{Pass: CacheMount{Namespace: cfg.CacheNamespace, Users: cfg.Users, Entries: cfg.Entries}, Default: true},
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: VCSDirs{Caps: cfg.LLBCaps}, Fix: true},
 		{Pass: NoRecommends{}, Fix: true},
