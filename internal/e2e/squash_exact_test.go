@@ -145,11 +145,9 @@ func TestSquashExact(t *testing.T) {
 	} {
 		name := path.Base(tc.dir)
 		t.Run(name, func(t *testing.T) {
-			// The steps' cache keys are this run's own (an ARG every RUN
-			// gets): a key with several records, left by earlier runs'
-			// --no-cache builds (TestSquashDeterministic), may give the
-			// two builds different but equally valid runs of a step,
-			// whose times differ (CI, 2026-12-03: /etc 08:26 vs 15:21).
+			// The steps are this run's own (see uniqueSteps): with times
+			// compared, an earlier run of the same steps on this builder
+			// must not be able to stand in for this one's.
 			dir := uniqueSteps(t, tc.dir)
 			// The squash pass gives the run's steps cache records of their
 			// own (llbopt/fork.go), so a stock build's would run apart from
@@ -170,22 +168,31 @@ func TestSquashExact(t *testing.T) {
 	}
 }
 
-// uniqueSteps copies a test Dockerfile's directory and declares, after
-// each FROM, an ARG with a value of this run's own: every RUN after it
-// gets it in its environment, so its cache key is new, while no layer
-// changes.
+// uniqueSteps copies a test Dockerfile's directory and puts, after each
+// FROM, an ARG with a value of this run's own and a COPY of a file that
+// holds it. The ARG gives every later RUN a new cache key: a key with
+// several records, left by earlier --no-cache builds
+// (TestSquashDeterministic), could give the two builds different runs of
+// a step (CI, 2026-12-03: /etc 08:26 vs 15:21). The file gives the state
+// before the squashed run content of its own: the squash helper is keyed
+// by the content of what it mounts, which leaves times out, so an earlier
+// run of the same steps with the same content would be a cache hit whose
+// layer carries that run's times (CI, 2026-12-03: /tmp 16:53 vs 17:16).
+// The file is its own layer, before the run, which it does not touch.
 func uniqueSteps(t *testing.T, dir string) string {
 	t.Helper()
 	out := copyDir(t, dir)
 	df := filepath.Join(out, "Dockerfile")
 	dt, err := os.ReadFile(df)
 	require.NoError(t, err)
-	arg := fmt.Sprintf("ARG E2E_RUN=%d", time.Now().UnixNano())
+	run := fmt.Sprint(time.Now().UnixNano())
+	require.NoError(t, os.WriteFile(filepath.Join(out, ".e2e-run"), []byte(run+"\n"), 0o644))
+	arg := "ARG E2E_RUN=" + run
 	var lines []string
 	for _, l := range strings.Split(string(dt), "\n") {
 		lines = append(lines, l)
 		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(l)), "FROM ") {
-			lines = append(lines, arg)
+			lines = append(lines, arg, "COPY .e2e-run /.e2e-run")
 		}
 	}
 	require.NoError(t, os.WriteFile(df, []byte(strings.Join(lines, "\n")), 0o644))
