@@ -49,26 +49,21 @@ func (c *optClient) readFile(ctx context.Context, def *pb.Definition, file strin
 	return dt, nil
 }
 
-// readDir is the passes' llbopt.DirReader: it solves the definition, as
-// readFile does, and lists the names in one directory of the result.
+// readDir is the passes' llbopt.DirReader: the names readEntries lists.
 func (c *optClient) readDir(ctx context.Context, def *pb.Definition, dir string) ([]string, error) {
-	ref, err := c.solveRef(ctx, def)
-	if err != nil || ref == nil {
-		return nil, err // scratch: an empty directory
-	}
-	entries, err := ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: dir})
+	entries, err := c.readEntries(ctx, def, dir)
 	if err != nil {
-		return nil, fmt.Errorf("listing %s: %w", dir, err)
+		return nil, err
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		names = append(names, e.Path)
+		names = append(names, e.Name)
 	}
 	return names, nil
 }
 
 // readEntries is the passes' llbopt.EntryReader: it solves the
-// definition, as readDir does, and lists one directory of the result with
+// definition, as readFile does, and lists one directory of the result with
 // each entry's type and link target.
 func (c *optClient) readEntries(ctx context.Context, def *pb.Definition, dir string) ([]llbopt.DirEntry, error) {
 	ref, err := c.solveRef(ctx, def)

@@ -28,6 +28,8 @@ type plan struct {
 	// later steps that run as the same users.
 	lookup  pkgcache.Lookup
 	decided map[planKey]string
+	// owned are decide's answers, before partnerRefusal.
+	owned map[planKey]string
 	// ctx and entries read the filesystem a step runs on (linkRefusal);
 	// entries is nil when there is no daemon to ask.
 	ctx     context.Context
@@ -45,7 +47,7 @@ type planKey struct {
 const beingDecided = "it is being decided"
 
 func newPlan(g *Graph) *plan {
-	pl := &plan{g: g, reads: NewReads(g), results: map[*Node]pkgcache.Result{}, decided: map[planKey]string{}, rewritten: map[*Node]bool{}}
+	pl := &plan{g: g, reads: NewReads(g), results: map[*Node]pkgcache.Result{}, decided: map[planKey]string{}, owned: map[planKey]string{}, rewritten: map[*Node]bool{}}
 	for _, n := range g.Nodes() {
 		if exec := n.Op.GetExec(); exec != nil && exec.Meta != nil {
 			pl.results[n] = pkgcache.Analyze(execOf(exec), nil)
@@ -74,9 +76,59 @@ func (pl *plan) refusal(n *Node, dir string) string {
 	// A graph has no cycles, so refusal never meets its own mark; hiddenRefusal
 	// reads it for an earlier step still being decided and does not count it.
 	pl.decided[k] = beingDecided
-	why := pl.decide(n, dir)
+	why := pl.own(n, dir)
+	if why == "" {
+		why = pl.partnerRefusal(n, dir)
+	}
 	pl.decided[k] = why
 	return why
+}
+
+// own is what decide says of n and dir alone, computed once; refusal adds
+// what the step's other caches say (partnerRefusal).
+func (pl *plan) own(n *Node, dir string) string {
+	k := planKey{n, dir}
+	if why, ok := pl.owned[k]; ok {
+		return why
+	}
+	pl.owned[k] = beingDecided
+	why := pl.decide(n, dir)
+	pl.owned[k] = why
+	return why
+}
+
+// partners are, for a tool's cache, the caches whose content depends on
+// what it holds: go build writes into its build cache entries that depend
+// on what it finds in the module cache, and a module cache mount, shared
+// with other builds, holds more than the step's own downloads (fresh-clone
+// CI of 48296c7: one build cache entry more than stock's). So a step whose
+// build cache stays in the image gets no module cache mount either. The
+// other way is safe: what go writes into the module cache is what the
+// build needs, whatever the build cache holds.
+var partners = map[string][]string{
+	"go-mod": {"go-build"},
+}
+
+// partnerRefusal is the refusal for a cache of n one of whose partners
+// (see partners) n keeps in the image.
+func (pl *plan) partnerRefusal(n *Node, dir string) string {
+	res := pl.result(n)
+	i := slices.IndexFunc(res.Caches, func(c pkgcache.Cache) bool { return c.Dir == dir })
+	if i < 0 {
+		return ""
+	}
+	c := res.Caches[i]
+	for _, pc := range res.Caches {
+		if pc.Dir == dir || !slices.Contains(partners[c.Tool], pc.Tool) {
+			continue
+		}
+		// A partner still being decided asked about this one: what it
+		// says of itself is the whole answer.
+		if why := pl.own(n, pc.Dir); why != "" && why != beingDecided {
+			return fmt.Sprintf("the step keeps %s at %s in the image (%s), and what go writes there depends on what it finds in %s, so the image's would differ from stock's", pc.Tool, pc.Dir, why, c.Dir)
+		}
+	}
+	return ""
 }
 
 func (pl *plan) decide(n *Node, dir string) string {
@@ -129,32 +181,48 @@ func (pl *plan) decide(n *Node, dir string) string {
 // whose way has a symbolic link in the filesystem n runs on (linkRefusal).
 // It reads that filesystem only now, when every step before n is as the
 // build will run it (Apply goes inputs first), so no step runs twice; the
-// decisions of the steps after n at that directory are then made again,
-// knowing n keeps its files in the image. A step before n on the same
-// filesystem that got the mount cannot be taken back: the link appeared
-// between them, and the pass fails, so that the build is stock's (the
-// safety net) rather than wrong.
+// decisions of the steps not rewritten yet are then made again, knowing n
+// keeps those files (and its partners', see partners) in the image. A
+// step before n on the same filesystem that got a mount n now refuses
+// cannot be taken back: the link appeared between them, and the pass
+// fails, so that the build is stock's (the safety net) rather than wrong.
 func (pl *plan) checkLinks(n *Node, res pkgcache.Result) error {
+	var mounted []string
+	links := map[string]string{}
 	for _, c := range res.Caches {
 		if pl.refusal(n, c.Dir) != "" {
 			continue
 		}
-		why := pl.linkRefusal(n, c.Dir)
+		mounted = append(mounted, c.Dir)
+		if why := pl.linkRefusal(n, c.Dir); why != "" {
+			links[c.Dir] = why
+		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	for k := range pl.decided {
+		if !pl.rewritten[k.n] {
+			delete(pl.decided, k)
+			delete(pl.owned, k)
+		}
+	}
+	for dir, why := range links {
+		pl.owned[planKey{n, dir}] = why
+	}
+	root := rootMount(n.Op.GetExec())
+	if root == nil || root.Input < 0 || int(root.Input) >= len(n.Inputs) {
+		return nil
+	}
+	steps, _ := layerChain(pl.g, n.Inputs[root.Input])
+	for _, dir := range mounted {
+		why := pl.refusal(n, dir)
 		if why == "" {
 			continue
 		}
-		if root := rootMount(n.Op.GetExec()); root != nil && root.Input >= 0 && int(root.Input) < len(n.Inputs) {
-			steps, _ := layerChain(pl.g, n.Inputs[root.Input])
-			for _, s := range steps {
-				if s.node.Op.GetExec() != nil && pl.decided[planKey{s.node, c.Dir}] == "" && slices.ContainsFunc(pl.result(s.node).Caches, func(ec pkgcache.Cache) bool { return ec.Dir == c.Dir }) {
-					return fmt.Errorf("a cache mount at %s was given to an earlier step, and %s", c.Dir, why)
-				}
-			}
-		}
-		pl.decided[planKey{n, c.Dir}] = why
-		for k := range pl.decided {
-			if k.dir == c.Dir && k.n != n && !pl.rewritten[k.n] {
-				delete(pl.decided, k)
+		for _, s := range steps {
+			if got, ok := pl.decided[planKey{s.node, dir}]; ok && got == "" && pl.rewritten[s.node] {
+				return fmt.Errorf("a cache mount at %s was given to an earlier step, and %s", dir, why)
 			}
 		}
 	}

@@ -359,6 +359,31 @@ func TestCacheMountLinksOnTheWay(t *testing.T) {
 	}
 }
 
+// TestCacheMountLinkKeepsPartners: a link on the way to go's build cache
+// keeps the build cache in the image, and with it the module cache (see
+// partners): what go writes into the one the image keeps depends on the
+// other's content, which a shared mount changes.
+func TestCacheMountLinkKeepsPartners(t *testing.T) {
+	g, err := Decode(runDef(t, "go build -o /app .", llb.AddEnv("GOPATH", "/go")))
+	require.NoError(t, err)
+	entries := func(_ context.Context, _ *pb.Definition, d string) ([]DirEntry, error) {
+		if d == "/" {
+			return []DirEntry{{Name: "root", Mode: fs.ModeSymlink | 0o777, Linkname: "var/roothome"}, {Name: "go", Mode: fs.ModeDir | 0o755}}, nil
+		}
+		return nil, nil
+	}
+	rep, err := CacheMount{Entries: entries}.Apply(context.Background(), g)
+	require.NoError(t, err)
+	require.Empty(t, cacheMounts(findExec(t, g).Op.GetExec()))
+	var msgs []string
+	for _, f := range rep.Findings {
+		msgs = append(msgs, f.Message)
+	}
+	all := strings.Join(msgs, "\n")
+	require.Contains(t, all, "no cache mount for go-build at /root/.cache/go-build: /root is a symbolic link")
+	require.Contains(t, all, "no cache mount for go-mod at /go/pkg/mod: the step keeps go-build at /root/.cache/go-build in the image (/root is a symbolic link")
+}
+
 // TestCacheMountLinkBetweenMountedSteps: a link that appears on the way
 // between two steps that would share a mount cannot be refused for the
 // second alone (the first already has the mount, whose files the second
