@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/solver/pb"
 
@@ -34,6 +35,8 @@ type plan struct {
 	// entries is nil when there is no daemon to ask.
 	ctx     context.Context
 	entries EntryReader
+	// listed are the directories linkRefusal has listed.
+	listed map[listingKey]listing
 	// rewritten are the steps Apply has rewritten, whose decisions stand.
 	rewritten map[*Node]bool
 }
@@ -47,7 +50,7 @@ type planKey struct {
 const beingDecided = "it is being decided"
 
 func newPlan(g *Graph) *plan {
-	pl := &plan{g: g, reads: NewReads(g), results: map[*Node]pkgcache.Result{}, decided: map[planKey]string{}, owned: map[planKey]string{}, rewritten: map[*Node]bool{}}
+	pl := &plan{g: g, reads: NewReads(g), results: map[*Node]pkgcache.Result{}, decided: map[planKey]string{}, owned: map[planKey]string{}, listed: map[listingKey]listing{}, rewritten: map[*Node]bool{}}
 	for _, n := range g.Nodes() {
 		if exec := n.Op.GetExec(); exec != nil && exec.Meta != nil {
 			pl.results[n] = pkgcache.Analyze(execOf(exec), nil)
@@ -244,30 +247,91 @@ func (pl *plan) linkRefusal(n *Node, dir string) string {
 	if root == nil || root.Input < 0 || int(root.Input) >= len(n.Inputs) {
 		return "" // scratch: nothing on the way
 	}
-	def, err := pl.g.Definition(n.Inputs[root.Input])
+	in := n.Inputs[root.Input]
+	def, err := pl.g.Definition(in)
 	if err != nil {
 		return fmt.Sprintf("the filesystem the step runs on could not be read: %v", err)
 	}
-	cur := "/"
-	for _, name := range strings.Split(strings.Trim(path.Clean(dir), "/"), "/") {
-		entries, err := pl.entries(pl.ctx, def, cur)
-		if err != nil {
-			return fmt.Sprintf("%s could not be listed in the filesystem the step runs on: %v", cur, err)
+	names := strings.Split(strings.Trim(path.Clean(dir), "/"), "/")
+	ways := make([]string, len(names)) // the directories to list: /, then each name's parent
+	for i := range names {
+		ways[i] = "/" + strings.Join(names[:i], "/")
+	}
+	listed := pl.listings(in, def, ways)
+	for i, name := range names {
+		cur := ways[i]
+		l := listed[cur]
+		if l.err != nil {
+			return fmt.Sprintf("%s could not be listed in the filesystem the step runs on: %v", cur, l.err)
 		}
-		i := slices.IndexFunc(entries, func(e DirEntry) bool { return e.Name == name })
-		if i < 0 {
+		j := slices.IndexFunc(l.entries, func(e DirEntry) bool { return e.Name == name })
+		if j < 0 {
 			return "" // the runtime makes the rest
 		}
 		p := path.Join(cur, name)
-		switch e := entries[i]; {
+		switch e := l.entries[j]; {
 		case e.Mode&fs.ModeSymlink != 0:
 			return fmt.Sprintf("%s is a symbolic link (to %s) in the filesystem the step runs on: the mount would be placed where it leads, not at %s", p, e.Linkname, dir)
 		case !e.Mode.IsDir():
 			return fmt.Sprintf("%s is not a directory in the filesystem the step runs on", p)
 		}
-		cur = p
 	}
 	return ""
+}
+
+// listing is one directory of a step's filesystem, as entries read it.
+type listing struct {
+	entries []DirEntry
+	err     error
+}
+
+type listingKey struct {
+	fs  Edge
+	dir string
+}
+
+// listings lists the directories of the filesystem fs (whose definition
+// is def), each once per plan: the steps of a chain share / and most of
+// the way to their caches. The first listing of a filesystem solves it,
+// so / is listed alone first and the rest, each a round trip to the
+// daemon, at the same time; a directory that turns out not to exist
+// (its parent lacks it or has a link there) is listed for nothing, and
+// its error is never read.
+func (pl *plan) listings(fs Edge, def *pb.Definition, dirs []string) map[string]listing {
+	out := make(map[string]listing, len(dirs))
+	var todo []string
+	for _, d := range dirs {
+		if l, ok := pl.listed[listingKey{fs, d}]; ok {
+			out[d] = l
+		} else {
+			todo = append(todo, d)
+		}
+	}
+	list := func(d string) listing {
+		es, err := pl.entries(pl.ctx, def, d)
+		return listing{es, err}
+	}
+	if len(todo) > 0 && todo[0] == "/" {
+		out["/"] = list("/")
+		todo = todo[1:]
+	}
+	got := make([]listing, len(todo))
+	var wg sync.WaitGroup
+	for i, d := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i] = list(d)
+		}()
+	}
+	wg.Wait()
+	for i, d := range todo {
+		out[d] = got[i]
+	}
+	for d, l := range out {
+		pl.listed[listingKey{fs, d}] = l
+	}
+	return out
 }
 
 // localRefusal is what the exec alone says against a mount at c.Dir: a
