@@ -145,6 +145,22 @@ func addFileChain(g *Graph, in Edge, platform *pb.Platform, name string, actions
 	return n
 }
 
+// addCopyOnto adds a file op that copies everything in src onto dest, as
+// it is there (owners, modes, times, links), and returns its output: one
+// layer on dest's, whatever layers src's files came from.
+func addCopyOnto(g *Graph, dest, src Edge, platform *pb.Platform, name string) Edge {
+	cp := &pb.FileActionCopy{Src: "/", Dest: "/", DirCopyContents: true, Mode: -1, Timestamp: -1}
+	n := &Node{
+		Op: &pb.Op{Op: &pb.Op_File{File: &pb.FileOp{Actions: []*pb.FileAction{
+			{Input: 0, SecondaryInput: 1, Output: 0, Action: &pb.FileAction_Copy{Copy: cp}},
+		}}}, Platform: platform, Constraints: &pb.WorkerConstraints{}},
+		Inputs:   []Edge{dest, src},
+		Metadata: internalMeta(name, pb.CapFileBase),
+	}
+	g.Add(n)
+	return Edge{Node: n}
+}
+
 // internalMeta is the metadata of an op a pass adds: a step name that
 // says so, and the capabilities it needs.
 func internalMeta(name string, caps ...apicaps.CapID) *pb.OpMetadata {

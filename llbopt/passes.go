@@ -58,7 +58,7 @@ func Passes(cfg Config) []Entry {
 		{Pass: Leftovers{Caps: cfg.LLBCaps}, Default: true},
 		{Pass: VCSDirs{Caps: cfg.LLBCaps}, Fix: true},
 		{Pass: NoRecommends{}, Fix: true},
-		{Pass: NoDevDeps{}, Fix: true},
+		{Pass: NoDevDeps{Caps: cfg.LLBCaps, List: cfg.List}, Fix: true},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps, Helper: cfg.Self}, Default: true},
 		{Pass: BuildTools{Read: cfg.Read, Caps: cfg.LLBCaps}, Fix: true},
 	}

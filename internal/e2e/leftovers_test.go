@@ -85,3 +85,51 @@ func TestFixNoDevDeps(t *testing.T) {
 	}
 	smoke(t, dir, fixRef)
 }
+
+// TestFixNoDevDepsOneStage: one stage runs npm ci with dev dependencies,
+// builds with one, and ships; with BUILDKIT_OPT_FIX=nodevdeps its image
+// holds the install's layer as npm prune --omit=dev leaves it, the later
+// layers unchanged: the same layers and history, the dev dependency gone,
+// every other file stock's, and the app still runs.
+func TestFixNoDevDepsOneStage(t *testing.T) {
+	dir := "testdata/devdeps-onestage"
+	defRef, fixRef := ref("e2e/devdeps-onestage:default"), ref("e2e/devdeps-onestage:fixed")
+	optBuild(t, dir, defRef)
+	out := optBuild(t, dir, fixRef, "--build-arg", "BUILDKIT_OPT_FIX=nodevdeps")
+	require.Contains(t, out, "optfrontend nodevdeps: left the dev dependencies out of the image: its layer of this install is what `npm prune --omit=dev` (run without network in /app) leaves of it")
+	if !strings.Contains(out, "cache mount for npm at /root/.npm") {
+		require.Contains(t, out, "and without npm's cache (/root/.npm)")
+	}
+	defImg, fixImg := image(t, defRef, nil), image(t, fixRef, nil)
+	def, fixed := filesystem(t, defImg), filesystem(t, fixImg)
+	require.Contains(t, def, "/app/node_modules/is-number/index.js")
+	require.NotContains(t, fixed, "/app/node_modules/is-number/index.js")
+	require.Contains(t, fixed, "/app/node_modules/ms/index.js")
+	require.Contains(t, fixed, "/app/dist.txt", "the build's output, made with the dev dependency")
+	for _, p := range diffPaths(def, fixed) {
+		// The steps after the install ran again (their ops have cache keys
+		// of their own, fork.go), and npm run writes the time into its
+		// cache index and names its debug log by the time: noise for the
+		// verify mode too (internal/fstree/noise.go).
+		d, f := def[p], fixed[p]
+		npmIndex := under(p, "/root/.npm/_cacache/index-v5") && d.Type == f.Type && d.Mode == f.Mode && d.Size == f.Size
+		npmLog := under(p, "/root/.npm/_logs") && strings.HasSuffix(p, ".log")
+		npmCache := under(p, "/root/.npm") && f.Type == 0 // the fix leaves the install's npm cache out
+		require.True(t, under(p, "/app/node_modules") || npmIndex || npmLog || npmCache, "unexpected difference at %s: %+v / %+v", p, d, f)
+	}
+	defLayers, err := defImg.Layers()
+	require.NoError(t, err)
+	fixLayers, err := fixImg.Layers()
+	require.NoError(t, err)
+	require.Len(t, fixLayers, len(defLayers))
+	defCfg, err := defImg.ConfigFile()
+	require.NoError(t, err)
+	fixCfg, err := fixImg.ConfigFile()
+	require.NoError(t, err)
+	require.Len(t, fixCfg.History, len(defCfg.History))
+	for i := range defCfg.History {
+		require.Equal(t, defCfg.History[i].CreatedBy, fixCfg.History[i].CreatedBy)
+		require.Equal(t, defCfg.History[i].EmptyLayer, fixCfg.History[i].EmptyLayer)
+	}
+	smoke(t, dir, fixRef)
+}
