@@ -12,6 +12,8 @@ import (
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/util/progress/progressui"
+
+	"github.com/org/optfrontend/frontend"
 )
 
 // BenchOptions says where the examples are and how to compare each.
@@ -25,6 +27,10 @@ type BenchOptions struct {
 	Only []string
 	// Repo is the repository prefix; each example pushes to Repo/NAME.
 	Repo string
+	// Fixes are the fixes (ParseFixes) the optimized builds get as
+	// BUILDKIT_OPT_FIX, and stock's never: what a fix ships beside what
+	// stock ships. None: the default passes only.
+	Fixes []string
 	// Rounds, FrontendImage, Progress, Display and Quiet are as for
 	// Options.
 	Rounds        int
@@ -50,6 +56,9 @@ type Bench struct {
 	// FrontendImage is the optfrontend image every comparison ran, pinned
 	// by digest.
 	FrontendImage string `json:"frontendImage"`
+	// Fixes are the fixes the optimized builds had on (BUILDKIT_OPT_FIX),
+	// stock's builds none; empty for the default passes only.
+	Fixes []string `json:"fixes"`
 	// Seconds is how long the whole benchmark took.
 	Seconds float64 `json:"seconds"`
 	// Reports holds one comparison per example and seed that ran.
@@ -80,7 +89,8 @@ func RunBench(ctx context.Context, c *client.Client, addr string, o BenchOptions
 		return nil, err
 	}
 	start := time.Now()
-	b := &Bench{Machine: Machine(ctx, c), Date: start.UTC().Format("2006-01-02 15:04 MST"), Builder: addr, Rounds: o.Rounds}
+	b := &Bench{Machine: Machine(ctx, c), Date: start.UTC().Format("2006-01-02 15:04 MST"), Builder: addr, Rounds: o.Rounds,
+		Fixes: append([]string{}, o.Fixes...)}
 	if b.Rounds == 0 {
 		b.Rounds = DefaultRounds
 	}
@@ -111,10 +121,16 @@ func RunBench(ctx context.Context, c *client.Client, addr string, o BenchOptions
 	return b, nil
 }
 
-// options are the comparison options for one example or seed.
+// options are the comparison options for one example or seed: the fixes
+// go to the optimized builds only, and each report's notes say so.
 func (o BenchOptions) options(dir, name string) Options {
-	return Options{Context: dir, Name: name, Rounds: o.Rounds, FrontendImage: o.FrontendImage, Repo: o.Repo + "/" + name,
-		Progress: o.Progress, Display: o.Display, Quiet: o.Quiet, tally: o.tally}
+	opts := Options{Context: dir, Name: name, Rounds: o.Rounds, FrontendImage: o.FrontendImage, Repo: o.Repo + "/" + name,
+		OptimizedBuildArgs: FixArgs(o.Fixes), Progress: o.Progress, Display: o.Display, Quiet: o.Quiet, tally: o.tally}
+	if len(o.Fixes) > 0 {
+		opts.Notes = []string{fmt.Sprintf("%s=%s was given to the optimized builds only, not to stock's: the fixes change what the image holds on purpose.",
+			frontend.BuildArgFix, strings.Join(o.Fixes, ","))}
+	}
+	return opts
 }
 
 // seeds are the seeds to compare, or not, as Only says: all when empty.
@@ -174,7 +190,7 @@ func (b *Bench) runSeeds(ctx context.Context, c *client.Client, addr string, o B
 		notes, err := seedContext(o.Seeds, dir, s)
 		if err == nil {
 			opts := o.options(dir, name)
-			opts.DepCmd, opts.Notes = s.DepCmd, notes
+			opts.DepCmd, opts.Notes = s.DepCmd, append(opts.Notes, notes...)
 			err = b.run(ctx, c, addr, opts, func(r *Report) {
 				r.Context, r.Dockerfile = "(made for the seed)", filepath.Join(o.Seeds, s.File)
 			})
@@ -219,7 +235,7 @@ func exampleDirs(root string, only []string) ([]string, error) {
 
 // rows is the combined table: one row per example.
 func (b *Bench) rows() (header []string, rows [][]string) {
-	header = []string{"example", "image size, stock → optimized", "layers", "wasted in own layers", "cold build", "warm rebuild", "source change", "dependency change"}
+	header = []string{"example", "image size, stock → " + b.optimizedName(), "layers", "wasted in own layers", "cold build", "warm rebuild", "source change", "dependency change"}
 	for _, r := range b.Reports {
 		row := []string{r.Name,
 			fmt.Sprintf("%s → %s (%s)", Bytes(r.Stock.Size), Bytes(r.Optimized.Size), ratio(float64(r.Optimized.Size), float64(r.Stock.Size))),
@@ -232,6 +248,24 @@ func (b *Bench) rows() (header []string, rows [][]string) {
 		rows = append(rows, row)
 	}
 	return header, rows
+}
+
+// optimizedName names the optimized builds in a column: with the fixes
+// they had, if any.
+func (b *Bench) optimizedName() string {
+	if len(b.Fixes) == 0 {
+		return "optimized"
+	}
+	return "optimized + fixes " + strings.Join(b.Fixes, ",")
+}
+
+// fixesText says which fixes the optimized builds had, for a sentence
+// about the run: empty for none.
+func (b *Bench) fixesText() string {
+	if len(b.Fixes) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" with %s=%s (optimized builds only)", frontend.BuildArgFix, strings.Join(b.Fixes, ","))
 }
 
 // timeCell is one scenario's medians and ratio, or "–" when skipped.
@@ -248,7 +282,7 @@ func timeCell(r *Report, name string) string {
 // and date, then the failures.
 func WriteBenchTable(w io.Writer, b *Bench) error {
 	header, rows := b.rows()
-	fmt.Fprintf(w, "Stock Dockerfile frontend vs optfrontend (%s), medians of %d round(s), %s; %s.\n\n", b.FrontendImage, b.Rounds, b.Date, b.Machine)
+	fmt.Fprintf(w, "Stock Dockerfile frontend vs optfrontend (%s)%s, medians of %d round(s), %s; %s.\n\n", b.FrontendImage, b.fixesText(), b.Rounds, b.Date, b.Machine)
 	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
 	for _, row := range rows {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))

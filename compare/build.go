@@ -58,16 +58,21 @@ type session struct {
 }
 
 // frontendAttrs returns the frontend and its options for one of the two
-// frontends. Both get the same Dockerfile name, target and build args. The
-// cmdline option is what a frontend gets once BuildKit has followed a
-// `# syntax=` line: with it, each frontend builds the Dockerfile itself
-// instead of forwarding it to the frontend the syntax line names.
+// frontends. Both get the same Dockerfile name, target and build args;
+// optfrontend gets its own build args (the fixes) too. The cmdline option
+// is what a frontend gets once BuildKit has followed a `# syntax=` line:
+// with it, each frontend builds the Dockerfile itself instead of
+// forwarding it to the frontend the syntax line names.
 func (s *session) frontendAttrs(fe string) (string, map[string]string) {
 	attrs := map[string]string{"filename": s.ws.filename}
 	if s.opts.Target != "" {
 		attrs["target"] = s.opts.Target
 	}
-	for k, v := range s.opts.BuildArgs {
+	args := s.opts.BuildArgs
+	if fe == Optimized {
+		args = s.opts.optimizedArgs()
+	}
+	for k, v := range args {
 		attrs["build-arg:"+k] = v
 	}
 	if fe == Stock {

@@ -27,7 +27,7 @@ func WriteMarkdown(w io.Writer, r *Report, v *Verdict) error {
 func WriteBenchMarkdown(w io.Writer, bench *Bench) error {
 	var b strings.Builder
 	b.WriteString("## optfrontend vs the stock Dockerfile frontend: benchmark\n\n")
-	fmt.Fprintf(&b, "Frontend %s, medians of %d round(s), %s; %s.\n\n", mdCode(bench.FrontendImage), bench.Rounds, mdText(bench.Date), mdText(bench.Machine))
+	fmt.Fprintf(&b, "Frontend %s%s, medians of %d round(s), %s; %s.\n\n", mdCode(bench.FrontendImage), mdText(bench.fixesText()), bench.Rounds, mdText(bench.Date), mdText(bench.Machine))
 	header, rows := bench.rows()
 	writeMarkdownTable(&b, header, "---|", rows)
 	for _, f := range bench.Skipped {

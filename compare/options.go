@@ -4,12 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/moby/buildkit/util/progress/progressui"
+
+	"github.com/org/optfrontend/frontend"
 )
 
 // DefaultFrontendImage is the optfrontend image the optimized builds run,
@@ -31,6 +35,11 @@ type Options struct {
 	Target string
 	// BuildArgs are given to both frontends.
 	BuildArgs map[string]string
+	// OptimizedBuildArgs are given to optfrontend's builds only, after
+	// BuildArgs (a name in both takes this value): BUILDKIT_OPT_FIX's
+	// fixes change what the image holds, and stock's builds are the
+	// baseline they are measured against, so stock must never see them.
+	OptimizedBuildArgs map[string]string
 	// Rounds is how many times each scenario runs; 0 means DefaultRounds.
 	Rounds int
 	// Touch is the file, relative to Context, that the source-change
@@ -69,6 +78,20 @@ type Options struct {
 	// tally counts the builds of a run of comparisons; nil: Run counts its
 	// own.
 	tally *tally
+}
+
+// optimizedArgs are the build args of optfrontend's builds: BuildArgs,
+// then OptimizedBuildArgs over them.
+func (o Options) optimizedArgs() map[string]string {
+	if len(o.OptimizedBuildArgs) == 0 {
+		return o.BuildArgs
+	}
+	args := maps.Clone(o.BuildArgs)
+	if args == nil {
+		args = map[string]string{}
+	}
+	maps.Copy(args, o.OptimizedBuildArgs)
+	return args
 }
 
 // lines is where optctl's own progress lines go (see progressLines).
@@ -145,4 +168,30 @@ func ParseBuildArgs(args []string, getenv func(string) string) (map[string]strin
 		m[k] = v
 	}
 	return m, nil
+}
+
+// ParseFixes reads a BUILDKIT_OPT_FIX value as the frontend does (names
+// separated by commas or spaces, in any case) and returns the fixes it
+// names, each once, in the order given; none for an empty value. An
+// unknown fix is an error naming the known ones, so that a command line
+// fails before anything is built rather than in every optimized build.
+func ParseFixes(value string) ([]string, error) {
+	if _, err := frontend.ParseOptions(map[string]string{"build-arg:" + frontend.BuildArgFix: value}); err != nil {
+		return nil, fmt.Errorf("fixes %q: %w", value, err)
+	}
+	var fixes []string
+	for _, f := range strings.FieldsFunc(strings.ToLower(value), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !slices.Contains(fixes, f) {
+			fixes = append(fixes, f)
+		}
+	}
+	return fixes, nil
+}
+
+// FixArgs are the build args that turn the fixes on: none for no fix.
+func FixArgs(fixes []string) map[string]string {
+	if len(fixes) == 0 {
+		return nil
+	}
+	return map[string]string{frontend.BuildArgFix: strings.Join(fixes, ",")}
 }

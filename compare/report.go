@@ -102,7 +102,7 @@ func Run(ctx context.Context, c *client.Client, addr string, o Options) (*Report
 	// Every optimized build runs the image the tag names now, even if a
 	// new one is pushed to the tag mid-run.
 	s.frontend = pin(o.FrontendImage, rep.FrontendDigest)
-	ex, err := Explain(ctx, c, ExplainOptions{Context: ws.context, Dockerfile: ws.dockerfilePath(), Target: o.Target, BuildArgs: o.BuildArgs})
+	ex, err := Explain(ctx, c, ExplainOptions{Context: ws.context, Dockerfile: ws.dockerfilePath(), Target: o.Target, BuildArgs: o.optimizedArgs()})
 	if err != nil {
 		return nil, err
 	}

@@ -56,9 +56,12 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 	oc.buildCtx = ctx
 	cfg := passConfig(c, bo)
 	cfg.Users, cfg.Read, cfg.List, cfg.Entries = oc.users, oc.readFile, oc.readDir, oc.readEntries
+	req := bo.Opts["requestid"]
+	if req == "" && opt.Slim {
+		cfg.Slim = slimPlan(ctx, readDockerfile(ctx, c), opt.Pin)
+	}
 	passes := opt.passes(cfg)
 	oc.pipeline = llbopt.NewPipeline(append(passes, extra...)...)
-	req := bo.Opts["requestid"]
 	checking := opt.Checks && (req == "" || req == lint.SubrequestLintDefinition.Name)
 	// A normal build's checks only warn (or, with error=true, fail the
 	// build): they run beside the stock builder rather than before it, so
@@ -84,7 +87,7 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 		checked <- nil
 	}
 	if req == "" && (opt.Slim || opt.Pin) {
-		extra, err := baseFixes(ctx, readDockerfile(ctx, c), opt.Slim, opt.Pin)
+		extra, err := baseFixes(ctx, readDockerfile(ctx, c), opt.Slim && cfg.Slim == nil, opt.Pin)
 		if err != nil {
 			built.set(nil, err)
 			<-checked // its warnings are dropped with the build

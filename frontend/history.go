@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/exporter/containerimage/exptypes"
@@ -98,6 +99,18 @@ func patchHistory(config []byte, edits []llbopt.LayerEdit) ([]byte, error) {
 	if err := json.Unmarshal(cfg["history"], &history); err != nil {
 		return nil, fmt.Errorf("reading the image history: %w", err)
 	}
+	var rest []llbopt.LayerEdit
+	for _, e := range edits {
+		if e.Base == nil {
+			rest = append(rest, e)
+			continue
+		}
+		var err error
+		if history, err = swapBase(history, e.Base); err != nil {
+			return nil, err
+		}
+	}
+	edits = rest
 	var layers []int // indexes of the entries that have a layer
 	for i, h := range history {
 		var empty bool
@@ -167,6 +180,36 @@ func patchHistory(config []byte, edits []llbopt.LayerEdit) ([]byte, error) {
 	}
 	cfg["history"] = dt
 	return json.Marshal(cfg)
+}
+
+// swapBase replaces the base image's own entries at the start of history
+// (b.From) with the new base's (b.To), after checking that they are the
+// base's.
+func swapBase(history []map[string]json.RawMessage, b *llbopt.BaseEdit) ([]map[string]json.RawMessage, error) {
+	var from, to []map[string]json.RawMessage
+	if err := json.Unmarshal(b.From, &from); err != nil {
+		return nil, fmt.Errorf("reading the full base image's history: %w", err)
+	}
+	if err := json.Unmarshal(b.To, &to); err != nil {
+		return nil, fmt.Errorf("reading the slim base image's history: %w", err)
+	}
+	if len(from) > len(history) {
+		return nil, fmt.Errorf("the history has %d entries, fewer than the base image's %d", len(history), len(from))
+	}
+	for i, h := range from {
+		want, err := historyString(h, "created_by")
+		if err != nil {
+			return nil, err
+		}
+		got, err := historyString(history[i], "created_by")
+		if err != nil {
+			return nil, err
+		}
+		if got != want {
+			return nil, fmt.Errorf("history entry %d (%q) is not the base image's (%q)", i, got, want)
+		}
+	}
+	return append(slices.Clone(to), history[len(from):]...), nil
 }
 
 // historyString reads a string field of a history entry; empty when the

@@ -51,7 +51,8 @@ const checksWord = "checks"
 // The BUILDKIT_OPT_FIX words the frontend applies itself, through named
 // contexts for the target stage's base image.
 const (
-	// fixSlim builds the target stage on the -slim variant of its base.
+	// fixSlim ships the target stage on the -slim variant of its base
+	// (a pass's name too: see slimPlan).
 	fixSlim = "slim"
 	// fixPin builds it on the digest its base's tag names now, and says
 	// what to write to keep it.
@@ -103,7 +104,6 @@ func registry() []switchable {
 	}
 	return append(out,
 		switchable{name: checksWord, on: true},
-		switchable{name: fixSlim, fix: true},
 		switchable{name: fixPin, fix: true},
 		switchable{name: fixStatic, fix: true},
 	)
@@ -136,14 +136,15 @@ func ParseOptions(opts map[string]string) (Options, error) {
 			o.Passes = append(o.Passes, s.name)
 		case s.name == checksWord:
 			o.Checks = true
-		case s.name == fixSlim:
-			o.Slim = true
 		case s.name == fixPin:
 			o.Pin = true
 		case s.name == fixStatic:
 			o.Static = true
 		}
 	}
+	// The slim fix is a pass (llbopt.SlimBase) where the build stays on
+	// the full image, and named contexts where it does not (slimPlan).
+	o.Slim = slices.Contains(o.Passes, fixSlim)
 	if v := opts["build-arg:"+BuildArgSquash]; v != "" {
 		all, err := strconv.ParseBool(v)
 		if err != nil {

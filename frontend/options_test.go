@@ -91,19 +91,21 @@ func TestFixesAreOptIn(t *testing.T) {
 	require.NoError(t, err)
 	// Every fix that is a pass changes what the image holds: never on by
 	// default, on when BUILDKIT_OPT_FIX names it.
-	for _, name := range []string{"vcsdirs", "norecommends", "nodevdeps", "buildtools"} {
+	for _, name := range []string{"vcsdirs", "norecommends", "nodevdeps", "slim", "buildtools"} {
 		require.False(t, has(def, name), "%s is on by default", name)
 		fix, err := SelectPasses(testClient{opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": name}})
 		require.NoError(t, err)
 		require.True(t, has(fix, name), name)
 	}
-	slim, err := SelectPasses(testClient{opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "slim"}})
-	require.NoError(t, err, "slim is a fix the frontend applies, not a pass")
-	require.False(t, has(slim, "slim"))
+	// slim is a pass (llbopt.SlimBase) and, where the frontend builds the
+	// stage on the -slim image itself, named contexts.
+	o, err := ParseOptions(map[string]string{"build-arg:BUILDKIT_OPT_FIX": "slim"})
+	require.NoError(t, err)
+	require.True(t, o.Slim)
 	_, err = SelectPasses(testClient{opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "slim,pin"}})
 	require.NoError(t, err)
 	_, err = SelectPasses(testClient{opts: map[string]string{"build-arg:BUILDKIT_OPT_FIX": "pinned"}})
-	require.ErrorContains(t, err, `build arg BUILDKIT_OPT_FIX: unknown fix "pinned"; known fixes: vcsdirs, norecommends, nodevdeps, buildtools, slim, pin`)
+	require.ErrorContains(t, err, `build arg BUILDKIT_OPT_FIX: unknown fix "pinned"; known fixes: vcsdirs, norecommends, nodevdeps, slim, buildtools, pin`)
 }
 
 func TestFallbackOption(t *testing.T) {

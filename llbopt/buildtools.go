@@ -1,7 +1,6 @@
 package llbopt
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -9,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
 
 	"github.com/org/optfrontend/llbopt/pkgcache"
@@ -60,47 +58,6 @@ var compilers = map[string]bool{
 	"make": true, "cmake": true, "gcc": true, "g++": true, "cc": true, "c++": true, "clang": true,
 	"go": true, "cargo": true, "python": true, "python3": true,
 }
-
-// checkScript is the check run on the image without the build tools. It
-// mounts what the steps after the install made at /.optfrontend/made and
-// the install's own layer at /.optfrontend/tools, and writes its verdict to
-// /.optfrontend/out/report: "ok <kB of the tools' layer>", or the files
-// whose libraries do not resolve, the packages the install upgraded or
-// brought that are no build tools, or why it could not check.
-const checkScript = `set -u
-out=/.optfrontend/out/report
-command -v ldd >/dev/null 2>&1 || { echo "cannot check: no ldd in the image" > "$out"; exit 0; }
-command -v find >/dev/null 2>&1 || { echo "cannot check: no find in the image" > "$out"; exit 0; }
-missing=$(cd /.optfrontend/made && find . -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' \) 2>/dev/null |
-  while IFS= read -r f; do
-    p=/${f#./}
-    l=$(ldd "$p" 2>/dev/null | grep 'not found') && printf '%s: %s\n' "$p" "$(echo $l)"
-  done)
-if [ -n "$missing" ]; then printf 'missing libraries\n%s\n' "$missing" > "$out"; exit 0; fi
-after=/.optfrontend/tools/var/lib/dpkg/status
-if [ -e /.optfrontend/made/var/lib/dpkg/status ]; then
-  echo "a later step ran the package manager, and dpkg's database would list packages the image no longer has" > "$out"; exit 0
-fi
-if [ -f "$after" ]; then
-  command -v awk >/dev/null 2>&1 || { echo "cannot check: no awk in the image" > "$out"; exit 0; }
-  before=/var/lib/dpkg/status
-  [ -f "$before" ] || before=/dev/null
-  pkgs=$(awk -v buildonly="$OPT_BUILD_ONLY" '
-    /^Package: / { p = $2 }
-    /^Version: / {
-      if (FILENAME == ARGV[1]) { v[p] = $2; next }
-      if (p in v) { if (v[p] != $2) up = up " " p " " v[p] " -> " $2; next }
-      if (p !~ buildonly && p !~ /^lib/) run = run " " p
-    }
-    END {
-      if (up != "") print "it would undo the upgrades the install made:" up
-      if (run != "") print "it would take out packages the install brought that are no build tools:" run
-    }' "$before" "$after")
-  if [ -n "$pkgs" ]; then printf '%s\n' "$pkgs" > "$out"; exit 0; fi
-fi
-kb=$(du -sk /.optfrontend/tools 2>/dev/null | cut -f1)
-echo "ok ${kb:-0}" > "$out"
-`
 
 // Apply implements Pass.
 func (p BuildTools) Apply(ctx context.Context, g *Graph) (Report, error) {
@@ -180,43 +137,11 @@ func (p BuildTools) prune(g *Graph, steps []step, i int) Edge {
 	return addMerge(g, parts, "the image without the build tools")
 }
 
-// check runs checkScript on the pruned image and returns its verdict.
+// check runs the layer check (elfcheck.go) on the pruned image.
 func (p BuildTools) check(ctx context.Context, g *Graph, s step, pruned, top Edge) (string, error) {
 	made := addDiff(g, s.out, top, "what the steps after the build tools made")
 	tools := addDiff(g, s.prev, s.out, "the build tools' layer")
-	n := addExec(g, execSpec{
-		Platform: s.node.Op.Platform,
-		Meta: &pb.Meta{Args: []string{"/bin/sh", "-c", checkScript}, Cwd: "/", RemoveMountStubsRecursive: true,
-			Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "OPT_BUILD_ONLY=" + buildOnlyPattern}},
-		Mounts: []*pb.Mount{
-			// The root is an output so that it is writable: the mount
-			// points are made in it.
-			{Input: 0, Dest: "/", Output: 0},
-			{Input: 1, Dest: "/.optfrontend/made", Output: int64(pb.SkipOutput), Readonly: true},
-			{Input: 2, Dest: "/.optfrontend/tools", Output: int64(pb.SkipOutput), Readonly: true},
-			{Input: int64(pb.Empty), Dest: "/.optfrontend/out", Output: 1},
-		},
-		Network: pb.NetMode_NONE,
-		Inputs:  []Edge{pruned, made, tools},
-		Name:    "check the image without the build tools",
-		Caps:    []apicaps.CapID{pb.CapExecMetaBase, pb.CapExecMountBind, pb.CapExecMetaNetwork, pb.CapDiffOp, pb.CapMergeOp},
-	})
-	if len(s.node.Locations) > 0 {
-		n.Locations = s.node.Locations
-	}
-	def, err := g.Definition(Edge{Node: n, Index: 1})
-	if err != nil {
-		return "", fmt.Errorf("encoding the build-tools check: %w", err)
-	}
-	dt, err := p.Read(ctx, def, "/report")
-	if err != nil {
-		msg := err.Error()
-		if i := strings.Index(msg, "did not complete successfully"); i >= 0 {
-			msg = msg[i:] // not the whole script again
-		}
-		return fmt.Sprintf("the check could not run (%s)", msg), nil
-	}
-	return string(bytes.TrimSpace(dt)), nil
+	return layerCheck(ctx, g, p.Read, s.node, pruned, made, &tools, buildOnlyPattern, "check the image without the build tools")
 }
 
 // toolInstall tells whether an exec only installs build-only packages with

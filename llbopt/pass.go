@@ -48,6 +48,9 @@ type LayerEdit struct {
 	Dropped int
 	// Lines is where the merged steps are written.
 	Lines Location
+	// Base, when set, is a change of the base image's own entries (the
+	// slim fix); Kinds, Merged and Dropped are then unused.
+	Base *BaseEdit
 }
 
 // Finding is one change a pass made, or one it refused to make, at a place

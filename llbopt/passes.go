@@ -31,6 +31,9 @@ type Config struct {
 	// pass also follows: version-control directories are left out of the
 	// context even where the image that ships may hold them.
 	VCSDirs bool
+	// Slim is the slim fix's change of base image where the frontend
+	// keeps the build on the full image (SlimBase); nil otherwise.
+	Slim *SlimSwap
 	// Self is the reference of the frontend's own image (the gateway's
 	// "source" option), whose binary the squash pass runs in the build;
 	// empty when unknown.
@@ -60,6 +63,7 @@ func Passes(cfg Config) []Entry {
 		{Pass: NoRecommends{}, Fix: true},
 		{Pass: NoDevDeps{Caps: cfg.LLBCaps, List: cfg.List}, Fix: true},
 		{Pass: Squash{All: cfg.SquashAll, Caps: cfg.LLBCaps, Helper: cfg.Self}, Default: true},
+		{Pass: SlimBase{Swap: cfg.Slim, Read: cfg.Read, Caps: cfg.LLBCaps}, Fix: true},
 		{Pass: BuildTools{Read: cfg.Read, Caps: cfg.LLBCaps}, Fix: true},
 	}
 }

@@ -172,7 +172,16 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // defaultSeeds is where the seed Dockerfiles are in the project's checkout.
 const defaultSeeds = "checks/testdata/seeds"
 
-func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// benchRun is bench's command line, read and checked.
+type benchRun struct {
+	opts                          compare.BenchOptions
+	addr, jsonOut, htmlOut, mdOut string
+}
+
+// parseBench reads bench's flags, before anything connects or builds, so
+// a bad flag (an unknown fix, a progress mode) costs no build.
+func parseBench(args []string, stderr io.Writer) (benchRun, error) {
+	var r benchRun
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	root := fs.String("examples", "examples", "the directory holding one example per subdirectory")
@@ -181,44 +190,58 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rounds := fs.Int("rounds", compare.DefaultRounds, "rounds per scenario; the table gives medians")
 	image := fs.String("frontend-image", compare.DefaultFrontendImage, "the optfrontend image")
 	repo := fs.String("repo", "", "repository prefix to push to, REGISTRY/PATH (default $OPTFRONTEND_REGISTRY/optctl)")
-	addr := fs.String("addr", "", "BuildKit address (default BUILDKIT_HOST, BUILDX_BUILDER, the test bed)")
-	jsonOut := fs.String("json", "", "also write every report as JSON to this file")
-	htmlOut := fs.String("html", "", "also write every report as one self-contained HTML page to this file")
-	mdOut := fs.String("markdown", "", "also write the table and every report as GitHub-flavoured Markdown to this file, e.g. \"$GITHUB_STEP_SUMMARY\"")
+	fix := fs.String("fix", "", "BUILDKIT_OPT_FIX for the optimized builds only, never stock's: comma-separated fixes, e.g. static,nodevdeps (default none)")
+	fs.StringVar(&r.addr, "addr", "", "BuildKit address (default BUILDKIT_HOST, BUILDX_BUILDER, the test bed)")
+	fs.StringVar(&r.jsonOut, "json", "", "also write every report as JSON to this file")
+	fs.StringVar(&r.htmlOut, "html", "", "also write every report as one self-contained HTML page to this file")
+	fs.StringVar(&r.mdOut, "markdown", "", "also write the table and every report as GitHub-flavoured Markdown to this file, e.g. \"$GITHUB_STEP_SUMMARY\"")
 	var pf progressFlags
 	pf.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return err
+		return r, err
 	}
 	if len(pos) > 0 {
-		return fmt.Errorf("bench takes no arguments, got %q; use --examples DIR or --only NAME,...", pos)
+		return r, fmt.Errorf("bench takes no arguments, got %q; use --examples DIR or --only NAME,...", pos)
 	}
 	display, err := pf.display(stderr)
 	if err != nil {
-		return err
+		return r, err
+	}
+	fixes, err := compare.ParseFixes(*fix)
+	if err != nil {
+		return r, fmt.Errorf("--fix: %w", err)
 	}
 	if *seeds == defaultSeeds {
 		if _, err := os.Stat(*seeds); err != nil {
 			*seeds = "" // not in the project's checkout: the examples only
 		}
 	}
-	c, b, err := connect(ctx, *addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if *repo == "" {
-		if *repo, err = defaultRepo(""); err != nil {
-			return err
-		}
-	}
 	var names []string
 	if *only != "" {
 		names = strings.Split(*only, ",")
 	}
-	bench, err := compare.RunBench(ctx, c, b.Addr, compare.BenchOptions{Root: *root, Seeds: *seeds, Only: names, Repo: *repo, Rounds: *rounds,
-		FrontendImage: *image, Progress: stderr, Display: display})
+	r.opts = compare.BenchOptions{Root: *root, Seeds: *seeds, Only: names, Repo: *repo, Fixes: fixes, Rounds: *rounds,
+		FrontendImage: *image, Progress: stderr, Display: display}
+	return r, nil
+}
+
+func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	r, err := parseBench(args, stderr)
+	if err != nil {
+		return err
+	}
+	c, b, err := connect(ctx, r.addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if r.opts.Repo == "" {
+		if r.opts.Repo, err = defaultRepo(""); err != nil {
+			return err
+		}
+	}
+	bench, err := compare.RunBench(ctx, c, b.Addr, r.opts)
 	if err != nil {
 		return err
 	}
@@ -226,13 +249,13 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := compare.WriteBenchTable(stdout, bench); err != nil {
 		return err
 	}
-	if err := writeReports(*jsonOut, *htmlOut, bench, func(w io.Writer) error {
+	if err := writeReports(r.jsonOut, r.htmlOut, bench, func(w io.Writer) error {
 		return compare.WriteHTML(w, "optfrontend benchmark", bench, bench.Reports...)
 	}); err != nil {
 		return err
 	}
-	if *mdOut != "" {
-		if err := writeFile(*mdOut, func(w io.Writer) error { return compare.WriteBenchMarkdown(w, bench) }); err != nil {
+	if r.mdOut != "" {
+		if err := writeFile(r.mdOut, func(w io.Writer) error { return compare.WriteBenchMarkdown(w, bench) }); err != nil {
 			return err
 		}
 	}

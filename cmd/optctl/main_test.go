@@ -41,3 +41,33 @@ func TestRepoName(t *testing.T) {
 	require.Equal(t, "my-app_2", repoName("/src/My App_2"))
 	require.Equal(t, "context", repoName("/"))
 }
+
+func TestParseBench(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		fixes []string
+		only  []string
+		err   string
+	}{
+		{name: "defaults", args: nil},
+		{name: "fixes", args: []string{"--fix", "static,nodevdeps"}, fixes: []string{"static", "nodevdeps"}},
+		{name: "fixes after other flags, any case", args: []string{"--only", "static,goserver", "--fix=Static"},
+			fixes: []string{"static"}, only: []string{"static", "goserver"}},
+		{name: "no fix", args: []string{"--fix", ""}},
+		{name: "unknown fix", args: []string{"--fix", "static,smaller"}, err: `--fix: fixes "static,smaller": build arg BUILDKIT_OPT_FIX: unknown fix "smaller"; known fixes: `},
+		{name: "a word too many", args: []string{"--fix", "static", "examples/x"}, err: "takes no arguments"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := parseBench(tc.args, io.Discard)
+			if tc.err != "" {
+				require.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.fixes, r.opts.Fixes)
+			require.Equal(t, tc.only, r.opts.Only)
+			require.Empty(t, r.opts.Repo, "the default repository is found after connecting")
+		})
+	}
+}

@@ -1,0 +1,3 @@
+module example.com/seedpairs/app
+
+go 1.26

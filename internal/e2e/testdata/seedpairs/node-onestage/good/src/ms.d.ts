@@ -1,0 +1,1 @@
+declare module "ms" { const ms: (s: string) => number; export default ms; }

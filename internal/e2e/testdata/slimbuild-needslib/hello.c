@@ -1,0 +1,3 @@
+#include <stdio.h>
+extern char *curl_version(void);
+int main(void) { printf("%s\n", curl_version()); return 0; }
