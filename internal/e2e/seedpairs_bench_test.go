@@ -108,7 +108,7 @@ func (p seedPair) measure(b *testing.B) pairRow {
 
 // withSyntaxLine copies a bad Dockerfile's context with its syntax line
 // naming the frontend image TestMain pushed (frontendImage).
-func withSyntaxLine(b *testing.B, dir string) string {
+func withSyntaxLine(b testing.TB, dir string) string {
 	b.Helper()
 	cp := copyDir(b, dir)
 	df, err := os.ReadFile(filepath.Join(cp, "Dockerfile"))
