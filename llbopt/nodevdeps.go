@@ -165,6 +165,9 @@ func addPrune(g *Graph, install *Node, src Edge) Edge {
 // `npm prune --omit=dev` leaves it, and every later step's layer on top of
 // it. It applies only when all of these hold, and otherwise says why at
 // the install's line:
+//   - the install's step removes nothing but what npm itself replaces
+//     (a copy of what the step made cannot remove files), and npm
+//     installs in the step's directory (no --prefix, no workspace);
 //   - it is the chain's only install of the project's packages (an
 //     earlier one's layer would keep them), no later step runs a package
 //     manager other than `npm run`/`npm test` (an install or prune after
@@ -202,6 +205,23 @@ func (p NoDevDeps) oneStage(ctx context.Context, g *Graph, term *Node, steps []s
 			if installsModules(c) {
 				return refuse(fmt.Sprintf("`%s` at %s installed packages before it, and its layer would keep what the prune removes", c.Text, before.loc))
 			}
+		}
+	}
+	installCmds, err := pkgcache.Commands(execOf(s.node.Op.GetExec()))
+	if err != nil {
+		return refuse(fmt.Sprintf("the install's script could not be parsed: %v", err))
+	}
+	for _, c := range installCmds {
+		if c.Name == "npm" {
+			if j := slices.IndexFunc(c.Args, func(a string) bool {
+				return slices.Contains(words("--prefix -C -w --workspace --workspaces --global-style --install-strategy"), strings.SplitN(a, "=", 2)[0])
+			}); j >= 0 {
+				return refuse(fmt.Sprintf("`%s` installs elsewhere than its directory (%s), where the prune would not look", c.Text, c.Args[j]))
+			}
+			continue // npm ci replaces node_modules (none is there before it, see below); npm cache clean empties its cache, which the image leaves out
+		}
+		if _, removes := commandEffects(c); len(removes) > 0 {
+			return refuse(fmt.Sprintf("`%s` in the install's step removes files, which the image's copy of what the step made could not remove", c.Text))
 		}
 	}
 	for _, later := range steps[i+1:] {
