@@ -141,7 +141,7 @@ func (p BuildTools) prune(g *Graph, steps []step, i int) Edge {
 func (p BuildTools) check(ctx context.Context, g *Graph, s step, pruned, top Edge) (string, error) {
 	made := addDiff(g, s.out, top, "what the steps after the build tools made")
 	tools := addDiff(g, s.prev, s.out, "the build tools' layer")
-	return layerCheck(ctx, g, p.Read, s.node, pruned, made, &tools, buildOnlyPattern, "check the image without the build tools")
+	return layerCheck(ctx, g, p.Read, s.node, pruned, made, checkMounts{tools: &tools}, buildOnlyPattern, "check the image without the build tools")
 }
 
 // toolInstall tells whether an exec only installs build-only packages with

@@ -84,7 +84,8 @@ func (p SlimBase) Apply(ctx context.Context, g *Graph) (Report, error) {
 	parts := append([]Edge{{Node: slim}}, stepLayers(g, steps, 0, len(steps)-1)...)
 	image := addMerge(g, parts, "the stage's layers on "+p.Swap.To)
 	made := addDiff(g, start, top, "what the stage's steps made")
-	verdict, err := layerCheck(ctx, g, p.Read, at, image, made, nil, "", "check the image on "+p.Swap.To)
+	full, slimBase := start, Edge{Node: slim}
+	verdict, err := layerCheck(ctx, g, p.Read, at, image, made, checkMounts{full: &full, slim: &slimBase}, "", "check the image on "+p.Swap.To)
 	if err != nil {
 		return rep, err
 	}

@@ -7,8 +7,9 @@ import (
 )
 
 // TestFixSlimKeepsTheBuild: a one-stage Python build on the full image
-// compiles a C extension (markupsafe from source, with the full image's
-// gcc). With BUILDKIT_OPT_FIX=slim the build still runs on the full image,
+// adds a user (the full image's /etc/group lists more groups than the slim
+// one's, all of the slim one's among them) and compiles a C extension
+// (markupsafe from source, with the full image's gcc). With BUILDKIT_OPT_FIX=slim the build still runs on the full image,
 // and the image is python:3.12-slim's layers with the stage's own on top:
 // the base layers are the slim image's, the history names them, every
 // later layer is the build's, and the compiled extension runs.
@@ -79,4 +80,15 @@ func TestFixSlimRefusesMissingLibraries(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, digests(t, fullBase), digests(t, b[:len(fullBase)]), "the base is the full image")
 	require.Empty(t, diffPaths(filesystem(t, fullImg), filesystem(t, keptImg)))
+}
+
+// TestFixSlimRefusesChangedBaseFiles: a step rewrites a file of the base
+// (ldconfig's cache) that the full and slim images hold differently; on
+// the slim image it would be the full image's, so the image stays on the
+// full base, with the file named at the FROM line.
+func TestFixSlimRefusesChangedBaseFiles(t *testing.T) {
+	dir := "testdata/slimbuild-ldconfig"
+	out := optBuild(t, dir, ref("e2e/slimbuild-ldconfig:slim"), "--build-arg", "BUILDKIT_OPT_FIX=slim")
+	require.Contains(t, out, "optfrontend slim: kept docker.io/library/python:3.12: on docker.io/library/python:3.12-slim@sha256:")
+	require.Contains(t, out, "the steps change files the two base images hold differently; /etc/ld.so.cache")
 }
