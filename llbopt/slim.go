@@ -56,7 +56,12 @@ func (p SlimBase) Apply(ctx context.Context, g *Graph) (Report, error) {
 	steps, start := layerChain(g, top)
 	src := start.Node
 	if src == nil || src.Op.GetSource() == nil || !sameImage(src.Op.GetSource().Identifier, p.Swap.From) || len(steps) == 0 {
-		return rep, nil // the target stage is not on the base the frontend resolved
+		// The frontend resolved the target stage's base from the
+		// Dockerfile: the chain ends elsewhere only when a pass before
+		// this one made the image of other layers (nodevdeps).
+		rep.Findings = append(rep.Findings, Finding{Node: top.Node, Message: fmt.Sprintf(
+			"kept %s: the image's layers no longer start at it (another fix changed them)", p.Swap.From)})
+		return rep, nil
 	}
 	at := src
 	if _, ok := g.Location(src); !ok {
