@@ -57,8 +57,12 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 	cfg := passConfig(c, bo)
 	cfg.Users, cfg.Read, cfg.List, cfg.Entries = oc.users, oc.readFile, oc.readDir, oc.readEntries
 	req := bo.Opts["requestid"]
+	var df *advice // the Dockerfile, read once for the base image's fixes
+	if req == "" && (opt.Slim || opt.Pin) {
+		df = readDockerfile(ctx, c)
+	}
 	if req == "" && opt.Slim {
-		cfg.Slim = slimPlan(ctx, readDockerfile(ctx, c), opt.Pin)
+		cfg.Slim = slimPlan(ctx, df, opt.Pin)
 	}
 	passes := opt.passes(cfg)
 	oc.pipeline = llbopt.NewPipeline(append(passes, extra...)...)
@@ -87,7 +91,7 @@ func build(ctx context.Context, c gwclient.Client, extra []llbopt.Pass) (*gwclie
 		checked <- nil
 	}
 	if req == "" && (opt.Slim || opt.Pin) {
-		extra, err := baseFixes(ctx, readDockerfile(ctx, c), opt.Slim && cfg.Slim == nil, opt.Pin)
+		extra, err := baseFixes(ctx, df, opt.Slim && cfg.Slim == nil, opt.Pin)
 		if err != nil {
 			built.set(nil, err)
 			<-checked // its warnings are dropped with the build

@@ -245,9 +245,6 @@ func (p NoDevDeps) oneStage(ctx context.Context, g *Graph, term *Node, steps []s
 	if why := diffMergeMissing(p.Caps); why != "" {
 		return refuse(why)
 	}
-	if !fork(s, p.Caps) {
-		return refuse("the install's op cannot be given a cache key of its own, which reading its layer without harming other builds on this builder needs (docs/buildkit-diff-chain.md)")
-	}
 	dir := path.Join("/", s.node.Op.GetExec().Meta.Cwd)
 	if p.List == nil {
 		return refuse("whether the install's directory already holds node_modules is read in the build, and nothing is read here")
@@ -262,6 +259,11 @@ func (p NoDevDeps) oneStage(ctx context.Context, g *Graph, term *Node, steps []s
 	}
 	if slices.Contains(names, "node_modules") {
 		return refuse(fmt.Sprintf("%s already holds node_modules before the install (copied from the context?), whose files npm replaces; the image's copy of what the install made could not remove them", dir))
+	}
+	// Forked only now that nothing refuses: a forked step runs again
+	// under its own cache key.
+	if !fork(s, p.Caps) {
+		return refuse("the install's op cannot be given a cache key of its own, which reading its layer without harming other builds on this builder needs (docs/buildkit-diff-chain.md)")
 	}
 	// The install's net change without dev dependencies, copied onto the
 	// state before it as one layer: a diff over the install and the prune

@@ -84,7 +84,6 @@ func (p SlimBase) Apply(ctx context.Context, g *Graph) (Report, error) {
 	}
 	slim := cloneNode(src)
 	slim.Op.GetSource().Identifier = "docker-image://" + p.Swap.To
-	slim.Inputs = nil
 	g.Add(slim)
 	parts := append([]Edge{{Node: slim}}, stepLayers(g, steps, 0, len(steps)-1)...)
 	image := addMerge(g, parts, "the stage's layers on "+p.Swap.To)
